@@ -1,0 +1,97 @@
+#include "problems/parameter_parsing.h"
+
+#include <deal.II/base/utilities.h>
+
+#include "problems/input_error.h"
+
+#include <cstdlib>
+
+namespace relax
+{
+  std::vector<double>
+  parse_numbers(const std::string &text, const std::string &parameter)
+  {
+    std::vector<double> numbers;
+    if (dealii::Utilities::trim(text).empty())
+      return numbers;
+    for (const std::string &item :
+         dealii::Utilities::split_string_list(text, ','))
+      {
+        const std::string word = dealii::Utilities::trim(item);
+        char *            end  = nullptr;
+        const double      x    = std::strtod(word.c_str(), &end);
+        if (word.empty() || end != word.c_str() + word.size())
+          throw InputError(parameter,
+                           "'" + word + "' in '" + text +
+                             "' is not a number");
+        numbers.push_back(x);
+      }
+    return numbers;
+  }
+
+  template <int dim>
+  dealii::Tensor<2, dim>
+  parse_matrix(const std::string &text, const std::string &parameter)
+  {
+    const std::vector<std::string> rows =
+      dealii::Utilities::split_string_list(text, ';');
+    dealii::Tensor<2, dim> matrix;
+    if (rows.size() == 1)
+      {
+        const std::vector<double> only = parse_numbers(rows[0], parameter);
+        if (only.size() == 1)
+          {
+            for (unsigned int i = 0; i < dim; ++i)
+              matrix[i][i] = only[0];
+            return matrix;
+          }
+      }
+    if (rows.size() != dim)
+      throw InputError(parameter,
+                       "'" + text + "' has " + std::to_string(rows.size()) +
+                         " rows, the dimension is " + std::to_string(dim) +
+                         " (write rows separated by ';', entries by ',')");
+    for (unsigned int i = 0; i < dim; ++i)
+      {
+        const std::vector<double> row = parse_numbers(rows[i], parameter);
+        if (row.size() != dim)
+          throw InputError(parameter,
+                           "row " + std::to_string(i + 1) + " of '" + text +
+                             "' has " + std::to_string(row.size()) +
+                             " entries, the dimension is " +
+                             std::to_string(dim));
+        for (unsigned int j = 0; j < dim; ++j)
+          matrix[i][j] = row[j];
+      }
+    return matrix;
+  }
+
+  template <int dim>
+  dealii::Tensor<1, dim>
+  parse_vector(const std::string &text, const std::string &parameter)
+  {
+    const std::vector<double> numbers = parse_numbers(text, parameter);
+    if (numbers.size() != dim)
+      throw InputError(parameter,
+                       "'" + text + "' has " +
+                         std::to_string(numbers.size()) +
+                         " entries, the dimension is " + std::to_string(dim));
+    dealii::Tensor<1, dim> vector;
+    for (unsigned int i = 0; i < dim; ++i)
+      vector[i] = numbers[i];
+    return vector;
+  }
+
+  template dealii::Tensor<2, 1>
+  parse_matrix<1>(const std::string &, const std::string &);
+  template dealii::Tensor<2, 2>
+  parse_matrix<2>(const std::string &, const std::string &);
+  template dealii::Tensor<2, 3>
+  parse_matrix<3>(const std::string &, const std::string &);
+  template dealii::Tensor<1, 1>
+  parse_vector<1>(const std::string &, const std::string &);
+  template dealii::Tensor<1, 2>
+  parse_vector<2>(const std::string &, const std::string &);
+  template dealii::Tensor<1, 3>
+  parse_vector<3>(const std::string &, const std::string &);
+} // namespace relax

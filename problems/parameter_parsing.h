@@ -1,0 +1,27 @@
+// Reading lists and matrices of numbers from parameter strings, with errors
+// that name the parameter.
+#pragma once
+
+#include <deal.II/base/tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace relax
+{
+  /// "1, 2.5, -3" -> {1, 2.5, -3}; throws InputError(parameter, ...) on
+  /// anything that is not a number.
+  std::vector<double>
+  parse_numbers(const std::string &text, const std::string &parameter);
+
+  /// "a11, a12; a21, a22" (rows separated by ';') as a dim x dim matrix; a
+  /// single number s means s times the identity.
+  template <int dim>
+  dealii::Tensor<2, dim>
+  parse_matrix(const std::string &text, const std::string &parameter);
+
+  /// "x0, x1, ..." as a point with exactly dim coordinates.
+  template <int dim>
+  dealii::Tensor<1, dim>
+  parse_vector(const std::string &text, const std::string &parameter);
+} // namespace relax
