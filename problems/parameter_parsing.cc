@@ -4,7 +4,9 @@
 
 #include "problems/input_error.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 namespace relax
 {
@@ -82,6 +84,48 @@ namespace relax
     return vector;
   }
 
+  template <int dim>
+  Domain<dim>
+  parse_box(const std::string &text, const std::string &parameter)
+  {
+    const std::vector<std::string> rows =
+      dealii::Utilities::split_string_list(text, ';');
+    if (rows.size() != 1 && rows.size() != dim)
+      throw InputError(parameter,
+                       "'" + text + "' has " + std::to_string(rows.size()) +
+                         " intervals, give one for every axis or one for " +
+                         "all " + std::to_string(dim) +
+                         " (write 'lower, upper' or 'l1, u1; l2, u2; ...')");
+    Domain<dim> box;
+    for (unsigned int i = 0; i < dim; ++i)
+      {
+        const std::string &row = rows[rows.size() == 1 ? 0 : i];
+        const std::vector<double> bounds = parse_numbers(row, parameter);
+        if (bounds.size() != 2)
+          throw InputError(parameter,
+                           "'" + row + "' in '" + text + "' has " +
+                             std::to_string(bounds.size()) +
+                             " numbers, an interval is 'lower, upper'");
+        // std::to_string would print 2.000000; the shortest form reads
+        // better in an error message.
+        std::ostringstream lower, upper;
+        lower << bounds[0];
+        upper << bounds[1];
+        if (!std::isfinite(bounds[0]) || !std::isfinite(bounds[1]))
+          throw InputError(parameter,
+                           "the interval '" + row + "' is not finite");
+        if (!(bounds[0] < bounds[1]))
+          throw InputError(parameter,
+                           "degenerate domain: lower " + lower.str() +
+                             " >= upper " + upper.str() + " on axis " +
+                             std::to_string(i + 1));
+        box.lower[i]    = bounds[0];
+        box.upper[i]    = bounds[1];
+        box.periodic[i] = false;
+      }
+    return box;
+  }
+
   template dealii::Tensor<2, 1>
   parse_matrix<1>(const std::string &, const std::string &);
   template dealii::Tensor<2, 2>
@@ -94,4 +138,10 @@ namespace relax
   parse_vector<2>(const std::string &, const std::string &);
   template dealii::Tensor<1, 3>
   parse_vector<3>(const std::string &, const std::string &);
+  template Domain<1>
+  parse_box<1>(const std::string &, const std::string &);
+  template Domain<2>
+  parse_box<2>(const std::string &, const std::string &);
+  template Domain<3>
+  parse_box<3>(const std::string &, const std::string &);
 } // namespace relax

@@ -4,6 +4,8 @@
 
 #include <deal.II/base/tensor.h>
 
+#include "problems/landscape.h"
+
 #include <string>
 #include <vector>
 
@@ -24,4 +26,12 @@ namespace relax
   template <int dim>
   dealii::Tensor<1, dim>
   parse_vector(const std::string &text, const std::string &parameter);
+
+  /// A box (no periodic directions) from "lower, upper" (the same interval
+  /// on every axis) or "l1, u1; l2, u2; ..." (one interval per axis, rows
+  /// separated by ';'); throws InputError(parameter, ...) unless
+  /// lower < upper on every axis.
+  template <int dim>
+  Domain<dim>
+  parse_box(const std::string &text, const std::string &parameter);
 } // namespace relax

@@ -1,0 +1,263 @@
+#include "solvers/application.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include "problems/input_error.h"
+#include "problems/landscape_registry.h"
+#include "solvers/common/discretisation.h"
+#include "solvers/common/parameters.h"
+#include "solvers/common/run_folder.h"
+#include "solvers/common/time_loop.h"
+#include "solvers/common/version.h"
+#include "solvers/solver.h"
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace relax
+{
+  namespace
+  {
+    const char *usage_text =
+      "Usage: relax FILE.prm|FILE.json [--resume]\n"
+      "       relax --print-parameters [SOLVER]\n"
+      "       relax --help | --version\n"
+      "\n"
+      "Runs the solver the parameter file names and writes its run folder\n"
+      "(output/<file name> unless `output directory` says otherwise):\n"
+      "VTK fields (*.pvd, open in ParaView), diagnostics.csv, summary.json,\n"
+      "parameters.prm and provenance.json. Run it under mpirun for a\n"
+      "distributed run.\n"
+      "\n"
+      "  --resume              continue from the run folder's last checkpoint\n"
+      "  --print-parameters    print every parameter with its default, pattern\n"
+      "                        and documentation (only those a SOLVER reads,\n"
+      "                        when one is named), as a file to edit and run\n"
+      "  --version             print the version and the git commit\n"
+      "\n"
+      "Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped on purpose.\n";
+
+    struct UsageError : std::runtime_error
+    {
+      using std::runtime_error::runtime_error;
+    };
+
+    std::string
+    solver_names()
+    {
+      std::string names;
+      for (const auto &entry : registered_solvers())
+        names += (names.empty() ? "" : "|") + entry.name;
+      return names;
+    }
+
+    /// Declares every parameter `relax` reads; with `only`, the solver
+    /// subsections other than that one are left out.
+    void
+    declare_parameters(dealii::ParameterHandler &prm,
+                       const SolverRegistration *only)
+    {
+      std::string descriptions;
+      for (const auto &entry : registered_solvers())
+        descriptions += "\n  " + entry.name + ": " + entry.description;
+      prm.declare_entry("solver",
+                        only ? only->name : "landscape",
+                        dealii::Patterns::Selection(solver_names()),
+                        "What to compute; its parameters are in the "
+                        "subsection of the same name." +
+                          descriptions);
+      prm.declare_entry("dimension",
+                        "2",
+                        dealii::Patterns::Integer(1, 3),
+                        "Space dimension d of the landscape's domain (1, 2 "
+                        "or 3); the landscape must exist in it.");
+      prm.declare_entry("output directory",
+                        "",
+                        dealii::Patterns::Anything(),
+                        "Folder the run writes (created if absent). Empty: "
+                        "output/<name of the parameter file without its "
+                        "extension>.");
+      declare_landscape_parameters(prm);
+      MeshParameters::declare_parameters(prm);
+      if (only == nullptr || only->time_dependent)
+        TimeParameters::declare_parameters(prm);
+      for (const auto &entry : registered_solvers())
+        if (only == nullptr || &entry == only)
+          {
+            prm.enter_subsection(entry.name);
+            entry.declare_parameters(prm);
+            prm.leave_subsection();
+          }
+    }
+
+    std::string
+    effective_parameters(dealii::ParameterHandler &prm)
+    {
+      std::ostringstream text;
+      prm.print_parameters(text, dealii::ParameterHandler::ShortPRM);
+      return text.str();
+    }
+
+    std::string
+    default_output_directory(const std::string &parameter_file)
+    {
+      return "output/" + std::filesystem::path(parameter_file).stem().string();
+    }
+
+    int
+    run_parameter_file(const std::string &file,
+                       const bool         resume,
+                       const std::string &command_line)
+    {
+      const MPI_Comm comm    = MPI_COMM_WORLD;
+      const bool     is_root = dealii::Utilities::MPI::this_mpi_process(comm) == 0;
+      std::unique_ptr<ParameterSource> source;
+      std::unique_ptr<RunFolder>       folder;
+      try
+        {
+          source = std::make_unique<ParameterSource>(file);
+          dealii::ParameterHandler prm;
+          declare_parameters(prm, nullptr);
+          source->parse_into(prm);
+
+          const SolverRegistration &solver = *find_solver(prm.get("solver"));
+          const unsigned int        dim    = prm.get_integer("dimension");
+          std::string               directory = prm.get("output directory");
+          if (directory.empty())
+            directory = default_output_directory(file);
+          if (resume && !solver.time_dependent)
+            throw InputError("/solver",
+                             "--resume: solver '" + solver.name +
+                               "' does not advance in time");
+
+          folder = std::make_unique<RunFolder>(directory, comm);
+          folder->start(effective_parameters(prm), command_line, resume);
+          if (is_root)
+            std::cout << "relax " << version() << ": solver " << solver.name
+                      << ", landscape " << landscape_name(prm) << ", " << dim
+                      << "-D, "
+                      << dealii::Utilities::MPI::n_mpi_processes(comm)
+                      << " rank(s) -> " << directory << "/" << std::endl;
+
+          RunContext context{prm, *folder, resume};
+          if (dim == 1)
+            solver.run_1d(context);
+          else if (dim == 2)
+            solver.run_2d(context);
+          else
+            solver.run_3d(context);
+
+          if (is_root)
+            std::cout << "Done. Results in " << directory
+                      << "/ (summary.json, diagnostics.csv); open the .pvd "
+                         "file there in ParaView: paraview "
+                      << directory << "/*.pvd" << std::endl;
+          return 0;
+        }
+      catch (const InputError &error)
+        {
+          const std::string message =
+            source ? source->describe(error) : file + ": " + error.message();
+          if (folder)
+            folder->fail(message);
+          if (is_root)
+            std::cerr << "relax: error: " << message << std::endl;
+          return 2;
+        }
+      catch (const RunInterrupted &interruption)
+        {
+          if (folder)
+            folder->fail(interruption.what());
+          if (is_root)
+            std::cerr << "relax: " << interruption.what() << std::endl;
+          return 3;
+        }
+      catch (const std::exception &error)
+        {
+          std::string message = error.what();
+          // deal.II's exceptions span many lines; keep the first useful one.
+          if (folder)
+            folder->fail(message);
+          std::cerr << "relax: error (rank "
+                    << dealii::Utilities::MPI::this_mpi_process(comm)
+                    << "): " << message << std::endl;
+          if (dealii::Utilities::MPI::n_mpi_processes(comm) > 1)
+            MPI_Abort(comm, 1);
+          return 1;
+        }
+    }
+  } // namespace
+
+  int
+  run_command_line(int argc, char **argv)
+  {
+    const bool is_root =
+      dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    std::vector<std::string> arguments(argv + 1, argv + argc);
+    std::string              command_line = argv[0];
+    for (const auto &a : arguments)
+      command_line += " " + a;
+
+    try
+      {
+        if (arguments.empty())
+          throw UsageError("no parameter file given");
+        if (arguments[0] == "--help" || arguments[0] == "-h")
+          {
+            if (is_root)
+              std::cout << usage_text;
+            return 0;
+          }
+        if (arguments[0] == "--version")
+          {
+            if (is_root)
+              std::cout << "relax " << version() << " (git " << git_commit()
+                        << ", deal.II " << DEAL_II_PACKAGE_VERSION << ")\n";
+            return 0;
+          }
+        if (arguments[0] == "--print-parameters")
+          {
+            if (arguments.size() > 2)
+              throw UsageError("--print-parameters takes at most one solver");
+            const SolverRegistration *only = nullptr;
+            if (arguments.size() == 2)
+              {
+                only = find_solver(arguments[1]);
+                if (only == nullptr)
+                  throw UsageError("unknown solver '" + arguments[1] +
+                                   "' (known: " + solver_names() + ")");
+              }
+            dealii::ParameterHandler prm;
+            declare_parameters(prm, only);
+            if (is_root)
+              prm.print_parameters(std::cout, dealii::ParameterHandler::PRM);
+            return 0;
+          }
+
+        std::string file;
+        bool        resume = false;
+        for (const auto &a : arguments)
+          if (a == "--resume")
+            resume = true;
+          else if (a.rfind("--", 0) == 0)
+            throw UsageError("unknown option '" + a + "'");
+          else if (file.empty())
+            file = a;
+          else
+            throw UsageError("more than one parameter file ('" + file +
+                             "', '" + a + "')");
+        if (file.empty())
+          throw UsageError("no parameter file given");
+        return run_parameter_file(file, resume, command_line);
+      }
+    catch (const UsageError &error)
+      {
+        if (is_root)
+          std::cerr << "relax: error: " << error.what()
+                    << " (relax --help shows the usage)" << std::endl;
+        return 2;
+      }
+  }
+} // namespace relax
