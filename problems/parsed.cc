@@ -59,7 +59,10 @@ namespace relax
       return constants;
     }
 
-    /// The text deal.II gives for an exception, on one line.
+    /// The text deal.II gives for an exception, on one line. For a parse
+    /// error only muParser's own words are kept: deal.II 9.4 prefixes them
+    /// with "Parsing Error at Column <n>", where n is muParser's error
+    /// code, not a column, which would mislead.
     std::string
     one_line(const dealii::ExceptionBase &error)
     {
@@ -69,6 +72,17 @@ namespace relax
       for (char &c : text)
         if (c == '\n')
           c = ' ';
+      const std::string      said  = "The parser said: ";
+      const std::size_t      where = text.find(said);
+      if (where != std::string::npos)
+        {
+          text = dealii::Utilities::trim(text.substr(where + said.size()));
+          if (!text.empty() && text.back() == '.')
+            text.pop_back();
+          // muParser counts characters from 0.
+          if (text.find("position") != std::string::npos)
+            text += " (counting from 0)";
+        }
       return dealii::Utilities::trim(text);
     }
 

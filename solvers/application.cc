@@ -161,7 +161,7 @@ namespace relax
           const std::string message =
             source ? source->describe(error) : file + ": " + error.message();
           if (folder)
-            folder->fail(message);
+            folder->stop("failed: " + message);
           if (is_root)
             std::cerr << "relax: error: " << message << std::endl;
           return 2;
@@ -169,7 +169,7 @@ namespace relax
       catch (const RunInterrupted &interruption)
         {
           if (folder)
-            folder->fail(interruption.what());
+            folder->stop(std::string("interrupted: ") + interruption.what());
           if (is_root)
             std::cerr << "relax: " << interruption.what() << std::endl;
           return 3;
@@ -179,7 +179,7 @@ namespace relax
           std::string message = error.what();
           // deal.II's exceptions span many lines; keep the first useful one.
           if (folder)
-            folder->fail(message);
+            folder->stop("failed: " + message);
           std::cerr << "relax: error (rank "
                     << dealii::Utilities::MPI::this_mpi_process(comm)
                     << "): " << message << std::endl;

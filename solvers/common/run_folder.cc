@@ -173,10 +173,10 @@ namespace relax
   }
 
   void
-  RunFolder::fail(const std::string &reason)
+  RunFolder::stop(const std::string &status)
   {
     if (is_root() && std::filesystem::is_directory(folder))
-      write_provenance("failed: " + reason);
+      write_provenance(status);
   }
 
   void

@@ -100,9 +100,10 @@ namespace relax
     void
     finish(const Json &summary);
 
-    /// Marks provenance.json "failed" with the reason.
+    /// Marks provenance.json with why the run did not complete (e.g.
+    /// "failed: ..." or "interrupted: ...").
     void
-    fail(const std::string &reason);
+    stop(const std::string &status);
 
   private:
     void
