@@ -84,7 +84,7 @@ namespace relax
       dealii::Tensor<1, dim>
       gradient(const dealii::Point<dim> &p) const override
       {
-        const double s = p[0] * p[0] / (separation * separation) - 1;
+        const double           s = p[0] * p[0] / (separation * separation) - 1;
         dealii::Tensor<1, dim> g;
         g[0] = 4 * height * s * p[0] / (separation * separation) + tilt;
         for (unsigned int i = 1; i < dim; ++i)
@@ -103,8 +103,7 @@ namespace relax
       {
         return {{"barrier height", height},
                 {"well curvature", 8 * height / (separation * separation)},
-                {"saddle curvature",
-                 -4 * height / (separation * separation)}};
+                {"saddle curvature", -4 * height / (separation * separation)}};
       }
 
     private:

@@ -72,8 +72,8 @@ namespace relax
       for (char &c : text)
         if (c == '\n')
           c = ' ';
-      const std::string      said  = "The parser said: ";
-      const std::size_t      where = text.find(said);
+      const std::string said  = "The parser said: ";
+      const std::size_t where = text.find(said);
       if (where != std::string::npos)
         {
           text = dealii::Utilities::trim(text.substr(where + said.size()));
@@ -239,23 +239,23 @@ namespace relax
        * and kept out of the output.
        */
       static std::unique_ptr<dealii::FunctionParser<dim>>
-      make_parser(const std::string &                  parameter,
-                  const std::string &                  expression,
+      make_parser(const std::string                   &parameter,
+                  const std::string                   &expression,
                   const std::map<std::string, double> &constants,
                   const double                         h,
-                  const dealii::Point<dim> &           centre)
+                  const dealii::Point<dim>            &centre)
       {
         auto parser = std::make_unique<dealii::FunctionParser<dim>>(1, 0., h);
         parser->set_formula(dealii::AutoDerivativeFunction<dim>::FourthOrder);
         std::ostringstream captured;
-        std::streambuf *   cerr_buffer = std::cerr.rdbuf(captured.rdbuf());
+        std::streambuf    *cerr_buffer = std::cerr.rdbuf(captured.rdbuf());
         double             value       = 0;
         try
           {
-            parser->initialize(dealii::FunctionParser<dim>::
-                                 default_variable_names(),
-                               expression,
-                               constants);
+            parser->initialize(
+              dealii::FunctionParser<dim>::default_variable_names(),
+              expression,
+              constants);
             value = parser->value(centre);
           }
         catch (const dealii::ExceptionBase &error)

@@ -53,8 +53,7 @@ namespace relax
   {
     switch (loss)
       {
-        case PerceptronLoss::logistic:
-          {
+          case PerceptronLoss::logistic: {
             // log(1 + e^{−m}) = max(−m, 0) + log1p(e^{−|m|}), exact for
             // large |m| of either sign.
             const double value =
@@ -65,8 +64,7 @@ namespace relax
           if (m < 1)
             return {1 - m, -1, 0};
           return {0, 0, 0};
-        case PerceptronLoss::sigmoid_square:
-          {
+          case PerceptronLoss::sigmoid_square: {
             // ℓ = a², a = σ(−m), b = σ(m), a' = −ab, b' = ab:
             // ℓ' = −2a²b, ℓ'' = 4a²b² − 2a³b.
             const double a = sigmoid(-m), b = sigmoid(m);
@@ -135,10 +133,10 @@ namespace relax
   void
   PerceptronData::sample_gradient(const unsigned int         k,
                                   const std::vector<double> &w,
-                                  std::vector<double> &      gradient) const
+                                  std::vector<double>       &gradient) const
   {
-    const double  factor = perceptron_loss(loss, margin(k, w)).first * labels[k];
-    const double *x      = input(k);
+    const double factor = perceptron_loss(loss, margin(k, w)).first * labels[k];
+    const double *x     = input(k);
     gradient.resize(p);
     for (unsigned int i = 0; i < p; ++i)
       gradient[i] = factor * x[i];
@@ -167,8 +165,8 @@ namespace relax
   double
   PerceptronData::batch_loss_and_gradient(
     const std::vector<unsigned int> &batch,
-    const std::vector<double> &      w,
-    std::vector<double> &            gradient) const
+    const std::vector<double>       &w,
+    std::vector<double>             &gradient) const
   {
     gradient.assign(p, 0.);
     double sum = 0;
@@ -176,7 +174,7 @@ namespace relax
       {
         const LossDerivatives l      = perceptron_loss(loss, margin(k, w));
         const double          factor = l.first * labels[k];
-        const double *        x      = input(k);
+        const double         *x      = input(k);
         sum += l.value;
         for (unsigned int i = 0; i < p; ++i)
           gradient[i] += factor * x[i];
@@ -188,7 +186,7 @@ namespace relax
 
   void
   PerceptronData::gradient_covariance(const std::vector<double> &w,
-                                      std::vector<double> *      covariance,
+                                      std::vector<double>       *covariance,
                                       std::vector<double> *divergence) const
   {
     const unsigned int  N = n_samples();
@@ -199,7 +197,7 @@ namespace relax
     for (unsigned int k = 0; k < N; ++k)
       {
         const LossDerivatives l = perceptron_loss(loss, margin(k, w));
-        const double *        x = input(k);
+        const double         *x = input(k);
         for (unsigned int i = 0; i < p; ++i)
           g[i] = l.first * labels[k] * x[i];
         for (unsigned int i = 0; i < p; ++i)
@@ -352,9 +350,8 @@ namespace relax
           throw InputError("learning rate", "must be positive");
         if (batch_size > N)
           throw InputError("batch size",
-                           std::to_string(batch_size) +
-                             " is larger than the " + std::to_string(N) +
-                             " samples");
+                           std::to_string(batch_size) + " is larger than the " +
+                             std::to_string(N) + " samples");
         if (without_replacement && batch_size == N)
           throw InputError("batch size",
                            "equals the number of samples with sampling "

@@ -116,7 +116,7 @@ namespace relax
     void
     sample_gradient(unsigned int               k,
                     const std::vector<double> &w,
-                    std::vector<double> &      gradient) const;
+                    std::vector<double>       &gradient) const;
 
     /// f(w) = (1/N) Σ ℓ(m_k)
     double
@@ -130,8 +130,8 @@ namespace relax
     /// may repeat), as one SGD step uses them.
     double
     batch_loss_and_gradient(const std::vector<unsigned int> &batch,
-                            const std::vector<double> &      w,
-                            std::vector<double> &            gradient) const;
+                            const std::vector<double>       &w,
+                            std::vector<double>             &gradient) const;
 
     /**
      * The gradient-noise covariance D(w) = (1/N) Σ g_k g_kᵀ − ḡ ḡᵀ
@@ -145,8 +145,8 @@ namespace relax
      */
     void
     gradient_covariance(const std::vector<double> &w,
-                        std::vector<double> *      covariance,
-                        std::vector<double> *      divergence) const;
+                        std::vector<double>       *covariance,
+                        std::vector<double>       *divergence) const;
 
   private:
     unsigned int        p;

@@ -113,7 +113,7 @@ namespace relax
       properties() const override
       {
         // ‖AD − DA‖_max: zero exactly when Φ = f (SCIENCE.md §4).
-        const dealii::Tensor<2, dim> Dt = D;
+        const dealii::Tensor<2, dim> Dt         = D;
         const dealii::Tensor<2, dim> commutator = A * Dt - Dt * A;
         double                       norm       = 0;
         for (unsigned int i = 0; i < dim; ++i)

@@ -33,8 +33,8 @@ namespace relax
   template <int dim>
   dealii::SymmetricTensor<2, dim>
   checked_spd_matrix(const dealii::Tensor<2, dim> &matrix,
-                     const std::string &           parameter,
-                     const std::string &           where = "")
+                     const std::string            &parameter,
+                     const std::string            &where = "")
   {
     double scale = 0;
     for (unsigned int i = 0; i < dim; ++i)
@@ -44,8 +44,8 @@ namespace relax
             throw InputError(parameter,
                              "D" + std::to_string(i + 1) +
                                std::to_string(j + 1) + " = " +
-                               format_number(matrix[i][j]) +
-                               " is not finite" + where);
+                               format_number(matrix[i][j]) + " is not finite" +
+                               where);
           scale = std::max(scale, std::abs(matrix[i][j]));
         }
     for (unsigned int i = 0; i < dim; ++i)

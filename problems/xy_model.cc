@@ -89,8 +89,7 @@ namespace relax
                              (gauge_fixed ? "gauge fixing" :
                                             "no gauge fixing") +
                              " has " + std::to_string(n_angles) +
-                             " angles, but dimension = " +
-                             std::to_string(dim));
+                             " angles, but dimension = " + std::to_string(dim));
 
         for (unsigned int i = 0; i + 1 < n_spins; ++i)
           bonds.push_back({i, i + 1});
@@ -185,11 +184,11 @@ namespace relax
         return theta;
       }
 
-      unsigned int                                     n_spins;
-      double                                           field;
-      bool                                             gauge_fixed;
+      unsigned int                                       n_spins;
+      double                                             field;
+      bool                                               gauge_fixed;
       std::vector<std::pair<unsigned int, unsigned int>> bonds;
-      std::vector<double>                              couplings;
+      std::vector<double>                                couplings;
     };
   } // namespace
 } // namespace relax

@@ -21,7 +21,7 @@ namespace relax
   namespace
   {
     const char *usage_text =
-      "Usage: relax FILE.prm|FILE.json [--resume]\n"
+      "Usage: relax FILE.prm|FILE.json [--set PATH=VALUE]... [--resume]\n"
       "       relax --print-parameters [SOLVER]\n"
       "       relax --help | --version\n"
       "\n"
@@ -31,6 +31,8 @@ namespace relax
       "parameters.prm and provenance.json. Run it under mpirun for a\n"
       "distributed run.\n"
       "\n"
+      "  --set PATH=VALUE      override an entry of the file, e.g.\n"
+      "                        --set Mesh/refinement=6 (repeatable)\n"
       "  --resume              continue from the run folder's last checkpoint\n"
       "  --print-parameters    print every parameter with its default, pattern\n"
       "                        and documentation (only those a SOLVER reads,\n"
@@ -106,10 +108,46 @@ namespace relax
       return "output/" + std::filesystem::path(parameter_file).stem().string();
     }
 
+    /// Applies a command-line `--set PATH=VALUE` on top of the file.
+    void
+    apply_override(dealii::ParameterHandler &prm, const std::string &assignment)
+    {
+      const std::size_t equals = assignment.find('=');
+      if (equals == std::string::npos)
+        throw UsageError("--set needs PATH=VALUE, got '" + assignment + "'");
+      const std::string path  = dealii::Utilities::trim(assignment.substr(0, equals));
+      const std::string value = dealii::Utilities::trim(assignment.substr(equals + 1));
+      const std::vector<std::string> parts =
+        dealii::Utilities::split_string_list(path, '/');
+      unsigned int entered = 0;
+      try
+        {
+          for (; entered + 1 < parts.size(); ++entered)
+            {
+              if (!prm.subsection_path_exists({parts[entered]}))
+                throw UsageError("--set " + assignment + ": there is no subsection '" +
+                                 parts[entered] + "' there");
+              prm.enter_subsection(parts[entered]);
+            }
+          prm.set(parts.back(), value);
+        }
+      catch (const dealii::ExceptionBase &)
+        {
+          for (; entered > 0; --entered)
+            prm.leave_subsection();
+          throw UsageError("--set " + assignment +
+                           ": unknown parameter, or a value its pattern does "
+                           "not allow (see relax --print-parameters)");
+        }
+      for (; entered > 0; --entered)
+        prm.leave_subsection();
+    }
+
     int
-    run_parameter_file(const std::string &file,
-                       const bool         resume,
-                       const std::string &command_line)
+    run_parameter_file(const std::string &             file,
+                       const std::vector<std::string> &overrides,
+                       const bool                      resume,
+                       const std::string &             command_line)
     {
       const MPI_Comm comm    = MPI_COMM_WORLD;
       const bool     is_root = dealii::Utilities::MPI::this_mpi_process(comm) == 0;
@@ -121,6 +159,8 @@ namespace relax
           dealii::ParameterHandler prm;
           declare_parameters(prm, nullptr);
           source->parse_into(prm);
+          for (const std::string &assignment : overrides)
+            apply_override(prm, assignment);
 
           const SolverRegistration &solver = *find_solver(prm.get("solver"));
           const unsigned int        dim    = prm.get_integer("dimension");
@@ -165,6 +205,10 @@ namespace relax
           if (is_root)
             std::cerr << "relax: error: " << message << std::endl;
           return 2;
+        }
+      catch (const UsageError &)
+        {
+          throw;
         }
       catch (const RunInterrupted &interruption)
         {
@@ -236,11 +280,20 @@ namespace relax
             return 0;
           }
 
-        std::string file;
-        bool        resume = false;
-        for (const auto &a : arguments)
+        std::string              file;
+        std::vector<std::string> overrides;
+        bool                     resume = false;
+        for (std::size_t i = 0; i < arguments.size(); ++i)
+          {
+          const std::string &a = arguments[i];
           if (a == "--resume")
             resume = true;
+          else if (a == "--set")
+            {
+              if (i + 1 == arguments.size())
+                throw UsageError("--set needs PATH=VALUE");
+              overrides.push_back(arguments[++i]);
+            }
           else if (a.rfind("--", 0) == 0)
             throw UsageError("unknown option '" + a + "'");
           else if (file.empty())
@@ -248,9 +301,10 @@ namespace relax
           else
             throw UsageError("more than one parameter file ('" + file +
                              "', '" + a + "')");
+          }
         if (file.empty())
           throw UsageError("no parameter file given");
-        return run_parameter_file(file, resume, command_line);
+        return run_parameter_file(file, overrides, resume, command_line);
       }
     catch (const UsageError &error)
       {

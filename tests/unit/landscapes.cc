@@ -5,12 +5,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "landscape_test_helpers.h"
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
 #include "problems/parameter_parsing.h"
 #include "problems/perceptron.h"
-#include "landscape_test_helpers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -36,8 +36,8 @@ namespace
     std::uniform_real_distribution<double> unit(0., 1.);
     dealii::Point<dim>                     x;
     for (unsigned int i = 0; i < dim; ++i)
-      x[i] = domain.lower[i] + unit(generator) * (domain.upper[i] -
-                                                   domain.lower[i]);
+      x[i] =
+        domain.lower[i] + unit(generator) * (domain.upper[i] - domain.lower[i]);
     return x;
   }
 
@@ -46,7 +46,7 @@ namespace
   template <int dim>
   double
   partial(const std::function<double(const dealii::Point<dim> &)> &g,
-          const dealii::Point<dim> &                               x,
+          const dealii::Point<dim>                                &x,
           const unsigned int                                       i,
           const double                                             h = 1e-4)
   {
@@ -61,8 +61,8 @@ namespace
   /// The largest errors found by check_landscape, for the log.
   struct Errors
   {
-    double gradient   = 0;
-    double divergence = 0;
+    double gradient       = 0;
+    double divergence     = 0;
     double min_eigenvalue = std::numeric_limits<double>::max();
   };
 
@@ -84,8 +84,7 @@ namespace
     for (unsigned int n = 0; n < 20; ++n)
       {
         const dealii::Point<dim> x = random_point(domain, generator);
-        BOOST_TEST_CONTEXT(name << " in " << dim << "-D at x = (" << x
-                                << ")")
+        BOOST_TEST_CONTEXT(name << " in " << dim << "-D at x = (" << x << ")")
         {
           BOOST_TEST(std::isfinite(landscape.value(x)));
 
@@ -94,25 +93,23 @@ namespace
           for (unsigned int i = 0; i < dim; ++i)
             {
               const double fd = partial<dim>(
-                [&](const dealii::Point<dim> &y) {
-                  return landscape.value(y);
-                },
+                [&](const dealii::Point<dim> &y) { return landscape.value(y); },
                 x,
                 i);
               const double error = std::abs(g[i] - fd);
-              errors.gradient    = std::max(errors.gradient,
-                                         error / (1 + g.norm()));
+              errors.gradient =
+                std::max(errors.gradient, error / (1 + g.norm()));
               BOOST_TEST(error <= 1e-7 * (1 + g.norm()),
-                         "d f/d x" << i << " = " << g[i] << " but FD "
-                                   << fd);
+                         "d f/d x" << i << " = " << g[i] << " but FD " << fd);
             }
 
           // D symmetric positive definite (symmetric by type).
-          const dealii::SymmetricTensor<2, dim> D = landscape.diffusion(x);
-          const std::array<double, dim> lambda    = dealii::eigenvalues(D);
-          BOOST_TEST(lambda[dim - 1] > 0, "D has eigenvalue " << lambda[dim - 1]);
-          errors.min_eigenvalue = std::min(errors.min_eigenvalue,
-                                           lambda[dim - 1]);
+          const dealii::SymmetricTensor<2, dim> D      = landscape.diffusion(x);
+          const std::array<double, dim>         lambda = dealii::eigenvalues(D);
+          BOOST_TEST(lambda[dim - 1] > 0,
+                     "D has eigenvalue " << lambda[dim - 1]);
+          errors.min_eigenvalue =
+            std::min(errors.min_eigenvalue, lambda[dim - 1]);
 
           // div D
           const dealii::Tensor<1, dim> div = landscape.diffusion_divergence(x);
@@ -144,11 +141,11 @@ namespace
             }
         }
       }
-    BOOST_TEST_MESSAGE(name << " " << dim << "-D: max |grad - FD|/(1+|grad|) = "
-                            << errors.gradient
-                            << ", max |divD - FD|/max(1,|D|) = "
-                            << errors.divergence << ", min eig D = "
-                            << errors.min_eigenvalue);
+    BOOST_TEST_MESSAGE(name
+                       << " " << dim
+                       << "-D: max |grad - FD|/(1+|grad|) = " << errors.gradient
+                       << ", max |divD - FD|/max(1,|D|) = " << errors.divergence
+                       << ", min eig D = " << errors.min_eigenvalue);
     return errors;
   }
 
@@ -220,11 +217,13 @@ BOOST_AUTO_TEST_CASE(non_default_settings_are_consistent)
   // The settings the defaults do not reach: non-symmetric A with a full D,
   // x-dependent parsed D, the other perceptron losses, xy-model in every
   // dimension, tilted double well.
-  BOOST_TEST(check_if_defined<2>("quadratic",
-                                 "set A = 1, 2; -1, 3\nset D = 2, 0.5; 0.5, 1"));
+  BOOST_TEST(
+    check_if_defined<2>("quadratic",
+                        "set A = 1, 2; -1, 3\nset D = 2, 0.5; 0.5, 1"));
   BOOST_TEST(check_if_defined<3>(
-    "quadratic", "set A = 1, 2, 0; -1, 3, 0; 0, 1, 1\nset D = 2, 0.5, 0; "
-                 "0.5, 1, 0.1; 0, 0.1, 1"));
+    "quadratic",
+    "set A = 1, 2, 0; -1, 3, 0; 0, 1, 1\nset D = 2, 0.5, 0; "
+    "0.5, 1, 0.1; 0, 0.1, 1"));
   BOOST_TEST(check_if_defined<2>(
     "parsed",
     "set f = a*x^4 - x*y + sin(b*y)\nset constants = a=0.5, b=2\n"
@@ -248,8 +247,8 @@ BOOST_AUTO_TEST_CASE(non_default_settings_are_consistent)
   BOOST_TEST(check_if_defined<3>("xy-model",
                                  "set spins = 3\nset gauge fixing = false\n"
                                  "set coupling = 1, -0.5, 2\nset field = 0.4"));
-  BOOST_TEST(check_if_defined<3>("xy-model",
-                                 "set spins = 4\nset topology = chain"));
+  BOOST_TEST(
+    check_if_defined<3>("xy-model", "set spins = 4\nset topology = chain"));
   BOOST_TEST(check_if_defined<2>("double-well",
                                  "set tilt = 0.3\nset well separation = 1.5\n"
                                  "set transverse stiffness = 3"));
@@ -261,10 +260,11 @@ BOOST_AUTO_TEST_CASE(documented_critical_points)
   // saddle: minima at (0, ±1/sqrt(2c)) with f = −1/(4c), saddle at 0.
   {
     const double c = 0.4;
-    auto f = make_landscape<3>("saddle", "set confinement = 0.4");
+    auto         f = make_landscape<3>("saddle", "set confinement = 0.4");
     const dealii::Point<3> minimum(0, 1 / std::sqrt(2 * c), 0);
     BOOST_TEST(f->gradient(minimum).norm() < 1e-14);
-    BOOST_TEST(f->value(minimum) == -1 / (4 * c), boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(f->value(minimum) == -1 / (4 * c),
+               boost::test_tools::tolerance(1e-14));
     BOOST_TEST(f->value(dealii::Point<3>()) == 0.);
   }
   // monkey-saddle: three minima at radius 3/(4c), f = −27/(256c³).
@@ -298,7 +298,8 @@ BOOST_AUTO_TEST_CASE(sharp_wide_gibbs_masses)
   // for eps in [0.1, 0.5] the wide basin holds more of ∫ e^{−f/eps}; at
   // eps = 0.02 the sharp one does (1-D, midpoint rule on 60000 cells).
   auto f = make_landscape<1>("sharp-wide");
-  BOOST_TEST(f->value(dealii::Point<1>(-1)) < f->value(dealii::Point<1>(1)) - 0.05);
+  BOOST_TEST(f->value(dealii::Point<1>(-1)) <
+             f->value(dealii::Point<1>(1)) - 0.05);
   // The barrier between the basins: the maximum of f on (−1, 1).
   double barrier = 0, highest = -1e300;
   for (double x = -1; x < 1; x += 1e-4)
@@ -332,20 +333,22 @@ BOOST_AUTO_TEST_CASE(xy_model)
 {
   const std::string settings = "set spins = 3\nset topology = ring\n"
                                "set coupling = 1, 0.5, -0.3\nset field = 0.7\n";
-  auto free  = make_landscape<3>("xy-model", settings + "set gauge fixing = false");
-  auto fixed = make_landscape<2>("xy-model", settings + "set gauge fixing = true");
+  auto              free =
+    make_landscape<3>("xy-model", settings + "set gauge fixing = false");
+  auto fixed =
+    make_landscape<2>("xy-model", settings + "set gauge fixing = true");
 
   // Hand value: bonds (0,1), (1,2), (2,0).
   {
-    const double     t0 = 0.3, t1 = -1.2, t2 = 2.5;
-    const double     hand = -1 * std::cos(t0 - t1) - 0.5 * std::cos(t1 - t2) +
+    const double t0 = 0.3, t1 = -1.2, t2 = 2.5;
+    const double hand = -1 * std::cos(t0 - t1) - 0.5 * std::cos(t1 - t2) +
                         0.3 * std::cos(t2 - t0) -
                         0.7 * (std::cos(t0) + std::cos(t1) + std::cos(t2));
     BOOST_TEST(free->value(dealii::Point<3>(t0, t1, t2)) == hand,
                boost::test_tools::tolerance(1e-14));
   }
 
-  std::mt19937_64 generator(5);
+  std::mt19937_64        generator(5);
   const relax::Domain<3> torus = free->domain();
   for (unsigned int i = 0; i < 3; ++i)
     {
@@ -356,7 +359,8 @@ BOOST_AUTO_TEST_CASE(xy_model)
   BOOST_TEST(fixed->domain().is_torus());
 
   auto no_field = make_landscape<3>(
-    "xy-model", "set spins = 3\nset gauge fixing = false\nset coupling = 1, 2, 3");
+    "xy-model",
+    "set spins = 3\nset gauge fixing = false\nset coupling = 1, 2, 3");
   double max_change_without_field = 0, max_change_with_field = 0;
   for (unsigned int n = 0; n < 20; ++n)
     {
@@ -370,7 +374,7 @@ BOOST_AUTO_TEST_CASE(xy_model)
                      boost::test_tools::tolerance(1e-13));
         }
       // Rotation θ → θ + s(1,1,1): invariant without a field only.
-      const double           s = 0.1 + n * 0.2;
+      const double           s       = 0.1 + n * 0.2;
       const dealii::Point<3> rotated = x + s * dealii::Point<3>(1, 1, 1);
       max_change_without_field =
         std::max(max_change_without_field,
@@ -413,13 +417,13 @@ BOOST_AUTO_TEST_CASE(xy_model)
     [](const InputError &e) {
       return e.parameter() == "/Landscape/xy-model/topology";
     });
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("xy-model", "set coupling = 1, 2"),
-    InputError,
-    [](const InputError &e) {
-      return e.parameter() == "/Landscape/xy-model/coupling" &&
-             has_substring(e.message(), "3 bonds");
-    });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("xy-model", "set coupling = 1, 2"),
+                        InputError,
+                        [](const InputError &e) {
+                          return e.parameter() ==
+                                   "/Landscape/xy-model/coupling" &&
+                                 has_substring(e.message(), "3 bonds");
+                        });
 }
 
 namespace
@@ -442,9 +446,9 @@ BOOST_AUTO_TEST_CASE(perceptron_data_are_portable)
 {
   // The first inputs from mt19937_64 and Box–Muller, recomputed here.
   std::mt19937_64 generator(42);
-  const double    u1 = static_cast<double>(generator() >> 11) / 9007199254740992.;
-  const double    u2 = static_cast<double>(generator() >> 11) / 9007199254740992.;
-  const double    r  = std::sqrt(-2 * std::log(1 - u1));
+  const double u1 = static_cast<double>(generator() >> 11) / 9007199254740992.;
+  const double u2 = static_cast<double>(generator() >> 11) / 9007199254740992.;
+  const double r  = std::sqrt(-2 * std::log(1 - u1));
   relax::PerceptronData data(
     5000, 42, {0.3, -1, 0.2}, 0.2, relax::PerceptronLoss::logistic);
   BOOST_TEST(data.input(0)[0] == r * std::cos(2 * pi * u2),
@@ -479,17 +483,15 @@ BOOST_AUTO_TEST_CASE(perceptron_diffusion_is_gradient_covariance)
 {
   for (const std::string loss : {"logistic", "hinge", "sigmoid-square"})
     {
-      const unsigned int N = 40;
-      auto landscape = make_landscape<2>(
+      const unsigned int N         = 40;
+      auto               landscape = make_landscape<2>(
         "perceptron",
         "set samples = 40\nset seed = 3\nset label noise = 0.15\n"
-        "set teacher = 1, 0.5\nset loss = " + loss);
+                      "set teacher = 1, 0.5\nset loss = " +
+          loss);
       // The same data, read through the shared class.
-      const relax::PerceptronData data(40,
-                                       3,
-                                       {1, 0.5},
-                                       0.15,
-                                       relax::perceptron_loss_from_string(loss));
+      const relax::PerceptronData data(
+        40, 3, {1, 0.5}, 0.15, relax::perceptron_loss_from_string(loss));
       const double floor = landscape->properties().at("diffusion floor");
       BOOST_TEST(floor > 0);
       BOOST_TEST(floor < 1e-5);
@@ -502,12 +504,12 @@ BOOST_AUTO_TEST_CASE(perceptron_diffusion_is_gradient_covariance)
         {
           // Per-sample losses and their gradients by central differences.
           std::vector<dealii::Tensor<1, 2>> g(N);
-          double                            f = 0;
+          double                            f         = 0;
           bool                              near_kink = false;
           for (unsigned int k = 0; k < N; ++k)
             {
-              const double *x = data.input(k);
-              const double  y = data.label(k);
+              const double *x       = data.input(k);
+              const double  y       = data.label(k);
               const auto    loss_at = [&](const dealii::Point<2> &v) {
                 return reference_loss(loss, v[0] * x[0] + v[1] * x[1], y);
               };
@@ -519,8 +521,10 @@ BOOST_AUTO_TEST_CASE(perceptron_diffusion_is_gradient_covariance)
             }
           if (loss == "hinge" && near_kink)
             continue;
-          max_f_error = std::max(max_f_error, std::abs(landscape->value(w) - f));
-          BOOST_TEST(landscape->value(w) == f, boost::test_tools::tolerance(1e-13));
+          max_f_error =
+            std::max(max_f_error, std::abs(landscape->value(w) - f));
+          BOOST_TEST(landscape->value(w) == f,
+                     boost::test_tools::tolerance(1e-13));
 
           dealii::Tensor<1, 2> mean;
           for (const auto &gk : g)
@@ -533,7 +537,8 @@ BOOST_AUTO_TEST_CASE(perceptron_diffusion_is_gradient_covariance)
             for (unsigned int j = 0; j < 2; ++j)
               {
                 const double expected = covariance[i][j] + (i == j ? floor : 0);
-                max_D_error = std::max(max_D_error, std::abs(D[i][j] - expected));
+                max_D_error =
+                  std::max(max_D_error, std::abs(D[i][j] - expected));
                 BOOST_TEST(std::abs(D[i][j] - expected) < 1e-9,
                            loss << " D" << i << j << " = " << D[i][j]
                                 << ", brute force " << expected);
@@ -543,17 +548,17 @@ BOOST_AUTO_TEST_CASE(perceptron_diffusion_is_gradient_covariance)
           if (loss == "hinge")
             BOOST_TEST(landscape->diffusion_divergence(w).norm() == 0.);
         }
-      BOOST_TEST_MESSAGE("perceptron " << loss << ": max |f - mean loss| = "
-                                       << max_f_error
-                                       << ", max |D - brute force| = "
-                                       << max_D_error);
+      BOOST_TEST_MESSAGE("perceptron "
+                         << loss << ": max |f - mean loss| = " << max_f_error
+                         << ", max |D - brute force| = " << max_D_error);
     }
 }
 
 BOOST_AUTO_TEST_CASE(perceptron_temperature)
 {
   auto with = make_landscape<2>(
-    "perceptron", "set learning rate = 0.3\nset batch size = 8\nset samples = 50");
+    "perceptron",
+    "set learning rate = 0.3\nset batch size = 8\nset samples = 50");
   BOOST_TEST(with->properties().at("inverse temperature") == 2 * 8 / 0.3,
              boost::test_tools::tolerance(1e-14));
   BOOST_TEST(with->properties().at("temperature") == 0.3 / 16,
@@ -574,7 +579,8 @@ BOOST_AUTO_TEST_CASE(perceptron_temperature)
     [](const InputError &e) {
       return e.parameter() == "/Landscape/perceptron/batch size";
     });
-  BOOST_CHECK_EXCEPTION(make_landscape<2>("perceptron", "set teacher = 1, 2, 3"),
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("perceptron",
+                                          "set teacher = 1, 2, 3"),
                         InputError,
                         [](const InputError &e) {
                           return e.parameter() ==
@@ -589,36 +595,39 @@ BOOST_AUTO_TEST_CASE(quadratic)
   BOOST_TEST(!q->drift_is_gradient());
   const dealii::Point<2> x(0.7, -1.3);
   const auto             b = q->drift(x);
-  BOOST_TEST(b[0] == -(1 * 0.7 + 2 * -1.3), boost::test_tools::tolerance(1e-15));
-  BOOST_TEST(b[1] == -(-1 * 0.7 + 3 * -1.3), boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(b[0] == -(1 * 0.7 + 2 * -1.3),
+             boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(b[1] == -(-1 * 0.7 + 3 * -1.3),
+             boost::test_tools::tolerance(1e-15));
   // A_s = [[1, 0.5], [0.5, 3]]
-  BOOST_TEST(q->value(x) ==
-               0.5 * (0.49 + 2 * 0.5 * 0.7 * -1.3 + 3 * 1.69),
+  BOOST_TEST(q->value(x) == 0.5 * (0.49 + 2 * 0.5 * 0.7 * -1.3 + 3 * 1.69),
              boost::test_tools::tolerance(1e-15));
   BOOST_TEST(q->gradient(x)[0] == 0.7 + 0.5 * -1.3,
              boost::test_tools::tolerance(1e-15));
-  BOOST_TEST(make_landscape<2>("quadratic", "set A = 1, 2; 2, 3")
-               ->drift_is_gradient());
+  BOOST_TEST(
+    make_landscape<2>("quadratic", "set A = 1, 2; 2, 3")->drift_is_gradient());
 
-  auto d = make_landscape<3>("quadratic", "set D = 2, 0.5, 0; 0.5, 1, 0; 0, 0, 3");
+  auto d =
+    make_landscape<3>("quadratic", "set D = 2, 0.5, 0; 0.5, 1, 0; 0, 0, 3");
   BOOST_TEST(d->diffusion(dealii::Point<3>())[0][1] == 0.5);
   BOOST_TEST(d->diffusion_divergence(dealii::Point<3>(1, 2, 3)).norm() == 0.);
 
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("quadratic", "set D = 1, 0.5; 0.3, 1"),
-    InputError,
-    [](const InputError &e) {
-      return e.parameter() == "/Landscape/quadratic/D" &&
-             e.message() == "is not symmetric: D12 = 0.5 but D21 = 0.3";
-    });
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("quadratic", "set D = 1, 2; 2, 1"),
-    InputError,
-    [](const InputError &e) {
-      return e.parameter() == "/Landscape/quadratic/D" &&
-             has_substring(e.message(), "not positive definite") &&
-             has_substring(e.message(), "3, -1");
-    });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("quadratic",
+                                          "set D = 1, 0.5; 0.3, 1"),
+                        InputError,
+                        [](const InputError &e) {
+                          return e.parameter() == "/Landscape/quadratic/D" &&
+                                 e.message() ==
+                                   "is not symmetric: D12 = 0.5 but D21 = 0.3";
+                        });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("quadratic", "set D = 1, 2; 2, 1"),
+                        InputError,
+                        [](const InputError &e) {
+                          return e.parameter() == "/Landscape/quadratic/D" &&
+                                 has_substring(e.message(),
+                                               "not positive definite") &&
+                                 has_substring(e.message(), "3, -1");
+                        });
   BOOST_CHECK_EXCEPTION(make_landscape<2>("quadratic", "set A = 1, 2, 3"),
                         InputError,
                         [](const InputError &e) {
@@ -632,7 +641,8 @@ BOOST_AUTO_TEST_CASE(parsed)
     auto f = make_landscape<2>("parsed",
                                "set f = a*x^2 + b*sin(y)\n"
                                "set constants = a=2, b=3");
-    BOOST_TEST(f->value(dealii::Point<2>(0.5, 1)) == 2 * 0.25 + 3 * std::sin(1.),
+    BOOST_TEST(f->value(dealii::Point<2>(0.5, 1)) ==
+                 2 * 0.25 + 3 * std::sin(1.),
                boost::test_tools::tolerance(1e-15));
   }
   {
@@ -642,8 +652,9 @@ BOOST_AUTO_TEST_CASE(parsed)
                boost::test_tools::tolerance(1e-15));
   }
   {
-    auto f = make_landscape<3>("parsed",
-                               "set f = c*x*y*z - exp(z)\nset constants = c=-1.5");
+    auto f =
+      make_landscape<3>("parsed",
+                        "set f = c*x*y*z - exp(z)\nset constants = c=-1.5");
     BOOST_TEST(f->value(dealii::Point<3>(1, 2, 0.5)) ==
                  -1.5 * 1 * 2 * 0.5 - std::exp(0.5),
                boost::test_tools::tolerance(1e-15));
@@ -653,16 +664,16 @@ BOOST_AUTO_TEST_CASE(parsed)
   // h⁴ |f⁽⁵⁾|/30 + 1.5e-16 |f|/h per partial derivative.
   {
     const double h = 1e-2;
-    auto         f = make_landscape<3>(
-      "parsed",
-      "set f = exp(a*x)*sin(y) + z^3\nset constants = a=0.7\n"
-      "set finite difference step = 0.01\nset box = -1, 1");
+    auto         f =
+      make_landscape<3>("parsed",
+                        "set f = exp(a*x)*sin(y) + z^3\nset constants = a=0.7\n"
+                        "set finite difference step = 0.01\nset box = -1, 1");
     std::mt19937_64 generator(11);
     double          max_error = 0, max_bound = 0;
     for (unsigned int n = 0; n < 20; ++n)
       {
         const dealii::Point<3> x = random_point(f->domain(), generator);
-        const double e = std::exp(0.7 * x[0]), s = std::sin(x[1]),
+        const double           e = std::exp(0.7 * x[0]), s = std::sin(x[1]),
                      c = std::cos(x[1]);
         const dealii::Tensor<1, 3> exact({0.7 * e * s, e * c, 3 * x[2] * x[2]});
         // Fifth derivatives along each axis (z³ has none).
@@ -672,34 +683,34 @@ BOOST_AUTO_TEST_CASE(parsed)
         for (unsigned int i = 0; i < 3; ++i)
           {
             // The fifth derivative varies over the ±2h stencil: allow e^{0.7·2h}.
-            const double bound =
-              std::pow(h, 4) * (fifth[i] * 1.1 + 1e-3) / 30 +
-              1.5e-16 * (std::abs(f->value(x)) + 1) / h;
+            const double bound = std::pow(h, 4) * (fifth[i] * 1.1 + 1e-3) / 30 +
+                                 1.5e-16 * (std::abs(f->value(x)) + 1) / h;
             const double error = std::abs(f->gradient(x)[i] - exact[i]);
-            max_error = std::max(max_error, error);
-            max_bound = std::max(max_bound, bound);
+            max_error          = std::max(max_error, error);
+            max_bound          = std::max(max_bound, bound);
             BOOST_TEST(error <= 2 * bound,
                        "d/dx" << i << " error " << error << " bound " << bound);
           }
       }
-    BOOST_TEST_MESSAGE("parsed, h = 0.01: max gradient error " << max_error
-                                                               << ", bound "
-                                                               << max_bound);
+    BOOST_TEST_MESSAGE("parsed, h = 0.01: max gradient error "
+                       << max_error << ", bound " << max_bound);
   }
   {
     // Default step 1e-3: near machine precision for O(1) functions.
     auto f = make_landscape<2>("parsed", "set f = sin(x)*cos(y)");
     const dealii::Point<2> x(0.3, -0.8);
-    BOOST_TEST(std::abs(f->gradient(x)[0] - std::cos(0.3) * std::cos(-0.8)) < 1e-12);
-    BOOST_TEST(std::abs(f->gradient(x)[1] + std::sin(0.3) * std::sin(-0.8)) < 1e-12);
+    BOOST_TEST(std::abs(f->gradient(x)[0] - std::cos(0.3) * std::cos(-0.8)) <
+               1e-12);
+    BOOST_TEST(std::abs(f->gradient(x)[1] + std::sin(0.3) * std::sin(-0.8)) <
+               1e-12);
   }
   {
     // div D of an x-dependent D, analytically:
     // (div D)_1 = ∂x D11 + ∂y D12 = 2x + 0.1x,
     // (div D)_2 = ∂x D12 + ∂y D22 = 0.1y + 2y.
-    auto f = make_landscape<2>("parsed",
+    auto                   f = make_landscape<2>("parsed",
                                "set D11 = 1 + x^2\nset D12 = 0.1*x*y\n"
-                               "set D22 = 2 + y^2");
+                                                 "set D22 = 2 + y^2");
     const dealii::Point<2> x(0.6, -0.4);
     const auto             div = f->diffusion_divergence(x);
     BOOST_TEST(std::abs(div[0] - (2 * 0.6 + 0.1 * 0.6)) < 1e-11);
@@ -719,27 +730,25 @@ BOOST_AUTO_TEST_CASE(parsed)
              has_substring(e.message(), "position 2 (counting from 0)") &&
              !has_substring(e.message(), "Column");
     });
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("parsed", "set D12 = 0.1*w"),
-    InputError,
-    [](const InputError &e) {
-      BOOST_TEST_MESSAGE("parsed, bad D12: " << e.what());
-      return e.parameter() == "/Landscape/parsed/D12" &&
-             has_substring(e.message(), "does not parse");
-    });
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("parsed", "set constants = a=1, b"),
-    InputError,
-    [](const InputError &e) {
-      return e.parameter() == "/Landscape/parsed/constants";
-    });
-  BOOST_CHECK_EXCEPTION(
-    make_landscape<2>("parsed", "set D11 = -1"),
-    InputError,
-    [](const InputError &e) {
-      return e.parameter() == "/Landscape/parsed/D11" &&
-             has_substring(e.message(), "not positive definite");
-    });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("parsed", "set D12 = 0.1*w"),
+                        InputError,
+                        [](const InputError &e) {
+                          BOOST_TEST_MESSAGE("parsed, bad D12: " << e.what());
+                          return e.parameter() == "/Landscape/parsed/D12" &&
+                                 has_substring(e.message(), "does not parse");
+                        });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("parsed", "set constants = a=1, b"),
+                        InputError,
+                        [](const InputError &e) {
+                          return e.parameter() == "/Landscape/parsed/constants";
+                        });
+  BOOST_CHECK_EXCEPTION(make_landscape<2>("parsed", "set D11 = -1"),
+                        InputError,
+                        [](const InputError &e) {
+                          return e.parameter() == "/Landscape/parsed/D11" &&
+                                 has_substring(e.message(),
+                                               "not positive definite");
+                        });
   // In 1-D an expression using only x is fine, D12 is not read.
   BOOST_CHECK_NO_THROW(make_landscape<1>("parsed", "set D12 = nonsense("));
 }

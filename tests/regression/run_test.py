@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Runs `relax` on one tests/regression/*.prm and checks what its `# TEST`
+lines ask for. Each check compares a figure with a value written in the .prm
+next to the reason it holds (a closed form, an independent computation, or
+a verified earlier run), at a stated tolerance.
+
+  # TEST ranks: N                     run under mpirun -np N
+  # TEST args: ARG ...                extra command-line arguments
+  # TEST summary: KEY = VALUE +- TOL  summary.json figure (KEY a path a/b/0/c)
+  # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
+  # TEST compare-ranks: N             summary on N ranks equals that on 1
+  # TEST resume-after: K              stop after K steps, --resume, and end
+                                      as an uninterrupted run (diagnostics)
+  # TEST convergence: PATH v1 v2 ... ; KEY ; ORDER +- TOL
+                                      rerun with --set PATH=v_i; the orders
+                                      log(e_i/e_i+1)/log(h_i/h_i+1) of
+                                      summary KEY against summary "h" must
+                                      all be within TOL of ORDER
+  # TEST expect-error: TEXT           exit code 2, one line on stderr that
+                                      names the file, contains TEXT, and no
+                                      summary.json is left behind
+  # TEST error-line: N                ... and names line N of the file
+  # TEST resume-mismatch: PATH=VALUE  after a run, --resume --set PATH=VALUE
+                                      must be refused (exit 2)
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print("FAIL: " + message)
+
+
+def tags(prm):
+    result = []
+    with open(prm) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("# TEST "):
+                key, _, value = line[len("# TEST "):].partition(":")
+                result.append((key.strip(), value.strip()))
+    return result
+
+
+def run(relax, prm, workdir, ranks=1, args=(), expect_code=0):
+    os.makedirs(workdir, exist_ok=True)
+    command = [relax, prm] + list(args)
+    if ranks > 1:
+        command = ["mpirun", "--oversubscribe", "-np", str(ranks)] + command
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1")
+    print("$ (cd %s && %s)" % (workdir, " ".join(command)))
+    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=1200)
+    sys.stdout.write(done.stdout)
+    sys.stdout.write(done.stderr)
+    if expect_code is not None and done.returncode != expect_code:
+        fail("exit code %d, expected %d" % (done.returncode, expect_code))
+    return done
+
+
+def folder(workdir, prm):
+    return os.path.join(workdir, "output", os.path.splitext(os.path.basename(prm))[0])
+
+
+def load_summary(path):
+    try:
+        with open(os.path.join(path, "summary.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError) as error:
+        fail("no readable summary.json in %s (%s)" % (path, error))
+        return {}
+
+
+def lookup(summary, key):
+    value = summary
+    for part in key.split("/"):
+        if isinstance(value, list):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise KeyError(key)
+    return value
+
+
+def check_value(name, value, expected, tolerance):
+    ok = isinstance(value, (int, float)) and abs(value - expected) <= tolerance
+    print("%s %s = %r, expected %r +- %g" % ("ok:" if ok else "FAIL:", name, value,
+                                              expected, tolerance))
+    if not ok:
+        failures.append(name)
+
+
+def numbers(value, prefix=""):
+    """Every number in a JSON value, by path."""
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, (int, float)):
+        return {prefix: value}
+    out = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(numbers(v, prefix + "/" + k if prefix else k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(numbers(v, "%s/%d" % (prefix, i)))
+    return out
+
+
+def same_numbers(a, b, what, relative=1e-9, absolute=1e-12):
+    na, nb = numbers(a), numbers(b)
+    if set(na) != set(nb):
+        fail("%s: different keys %s" % (what, sorted(set(na) ^ set(nb))))
+        return
+    worst = 0.0
+    for key in na:
+        difference = abs(na[key] - nb[key])
+        if difference > absolute + relative * max(abs(na[key]), abs(nb[key])):
+            fail("%s: %s is %r and %r" % (what, key, na[key], nb[key]))
+        worst = max(worst, difference)
+    print("%s: %d numbers agree (largest difference %.3g)" % (what, len(na), worst))
+
+
+def read_csv(path):
+    with open(path) as f:
+        lines = f.read().split("\n")
+    header = lines[0].split(",")
+    rows = [[float(x) for x in line.split(",")] for line in lines[1:] if line]
+    return header, rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--relax", required=True)
+    parser.add_argument("--vtk-check", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("prm")
+    options = parser.parse_args()
+    prm = os.path.abspath(options.prm)
+    work = options.work
+    shutil.rmtree(work, ignore_errors=True)
+
+    test = tags(prm)
+    settings = dict(test)
+    ranks = int(settings.get("ranks", "1"))
+    args = settings.get("args", "").split()
+
+    if "expect-error" in settings:
+        done = run(options.relax, prm, work, ranks, args, expect_code=2)
+        lines = [l for l in done.stderr.split("\n") if l.strip()]
+        message = lines[0] if lines else ""
+        if len(lines) != 1:
+            fail("expected one line on stderr, got %d" % len(lines))
+        if settings["expect-error"] not in message:
+            fail("stderr does not contain %r" % settings["expect-error"])
+        if "error-line" in settings:
+            where = "%s:%s:" % (prm, settings["error-line"])
+            if where not in message:
+                fail("stderr does not name %r" % where)
+        if os.path.exists(os.path.join(folder(work, prm), "summary.json")):
+            fail("a failed run left a summary.json")
+        return
+
+    done = run(options.relax, prm, work, ranks, args)
+    run_folder = folder(work, prm)
+    summary = load_summary(run_folder)
+
+    for key, value in test:
+        if key == "summary":
+            name, _, rest = value.rpartition("=")
+            expected, _, tolerance = rest.partition("+-")
+            name = name.strip()
+            try:
+                check_value(name, lookup(summary, name), float(expected),
+                            float(tolerance))
+            except (KeyError, IndexError, ValueError):
+                fail("summary.json has no %r" % name)
+        elif key == "vtk":
+            words = value.split()
+            command = [options.vtk_check, os.path.join(run_folder, words[0])] + words[1:]
+            checked = subprocess.run(command, capture_output=True, text=True)
+            sys.stdout.write(checked.stdout + checked.stderr)
+            if checked.returncode != 0:
+                fail("vtk_check " + value)
+        elif key == "compare-ranks":
+            other = os.path.join(work, "ranks")
+            run(options.relax, prm, other, int(value), args)
+            same_numbers(summary, load_summary(folder(other, prm)),
+                         "summary on 1 and %s ranks" % value, relative=1e-8)
+        elif key == "resume-after":
+            other = os.path.join(work, "resumed")
+            run(options.relax, prm, other, ranks,
+                args + ["--set", "Time/stop after steps=" + value], expect_code=3)
+            if os.path.exists(os.path.join(folder(other, prm), "summary.json")):
+                fail("the interrupted run left a summary.json")
+            run(options.relax, prm, other, ranks, args + ["--resume"])
+            header_a, rows_a = read_csv(os.path.join(run_folder, "diagnostics.csv"))
+            header_b, rows_b = read_csv(os.path.join(folder(other, prm), "diagnostics.csv"))
+            if header_a != header_b or len(rows_a) != len(rows_b):
+                fail("resumed diagnostics have another shape")
+            else:
+                same_numbers(rows_a, rows_b, "diagnostics, uninterrupted and resumed",
+                             relative=1e-9)
+            same_numbers(summary, load_summary(folder(other, prm)),
+                         "summary, uninterrupted and resumed", relative=1e-9)
+        elif key == "resume-mismatch":
+            done = run(options.relax, prm, work, ranks,
+                       args + ["--resume", "--set", value], expect_code=2)
+            if "--resume" not in done.stderr:
+                fail("the refusal does not mention --resume")
+        elif key == "convergence":
+            setting, key_name, order_text = [x.strip() for x in value.split(";")]
+            path, *values = setting.split()
+            expected, _, tolerance = order_text.partition("+-")
+            results = []
+            for v in values:
+                other = os.path.join(work, "convergence-" + v)
+                run(options.relax, prm, other, ranks, args + ["--set", path + "=" + v])
+                s = load_summary(folder(other, prm))
+                results.append((s["h"], s[key_name]))
+            print("%-12s %-14s %s" % ("h", key_name, "order"))
+            for i, (h, e) in enumerate(results):
+                order = "" if i == 0 else "%.3f" % (
+                    math.log(results[i - 1][1] / e) / math.log(results[i - 1][0] / h))
+                print("%-12.5g %-14.5g %s" % (h, e, order))
+            for i in range(1, len(results)):
+                order = math.log(results[i - 1][1] / results[i][1]) / math.log(
+                    results[i - 1][0] / results[i][0])
+                check_value("order %d" % i, order, float(expected), float(tolerance))
+
+
+if __name__ == "__main__":
+    main()
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        sys.exit(1)
+    print("all checks passed")
