@@ -172,7 +172,7 @@ namespace relax
                                                "saddle";
         found.push_back(point);
       }
-    return merge_critical_points(landscape, found);
+    return found;
   }
 
   template <int dim>

@@ -38,7 +38,9 @@ namespace relax
 
   /// Newton on ∇f = 0 (Hessian by central differences of ∇f) from each
   /// seed; the points where |∇f| < gradient_tolerance inside the domain,
-  /// classified, without repeats.
+  /// classified, one per converged seed (merge_critical_points removes the
+  /// repeats; merging only once, over all seeds, makes the result
+  /// independent of how seeds were shared out).
   template <int dim>
   std::vector<CriticalPoint<dim>>
   find_critical_points(const Landscape<dim> &                 landscape,

@@ -4,6 +4,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include "problems/input_error.h"
+#include "problems/landscape.h"
 #include "problems/landscape_registry.h"
 #include "solvers/common/discretisation.h"
 #include "solvers/common/parameters.h"
@@ -171,6 +172,16 @@ namespace relax
             throw InputError("/solver",
                              "--resume: solver '" + solver.name +
                                "' does not advance in time");
+
+          // Build the landscape once before anything is written, so that a
+          // bad expression or a dimension it does not exist in is reported
+          // without leaving a run folder behind.
+          if (dim == 1)
+            create_landscape<1>(prm);
+          else if (dim == 2)
+            create_landscape<2>(prm);
+          else
+            create_landscape<3>(prm);
 
           folder = std::make_unique<RunFolder>(directory, comm);
           folder->start(effective_parameters(prm), command_line, resume);

@@ -249,7 +249,8 @@ namespace relax
               x[d] = part[i + d];
             starts.push_back(x);
           }
-      const auto points = find_critical_points(*landscape, starts, tolerance);
+      const auto points = merge_critical_points(
+        *landscape, find_critical_points(*landscape, starts, tolerance));
 
       Json list = Json::array();
       std::map<std::string, unsigned int> counts;
