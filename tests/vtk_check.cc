@@ -2,12 +2,18 @@
 // and checks the point-data arrays of one of its steps.
 //
 // Usage: vtk_check FILE.pvd STEP NAME:COMPONENTS[:MIN:MAX:TOLERANCE] ...
+//        vtk_check --compare A.pvd B.pvd STEP TOLERANCE
 //   STEP is an index into the series or "last". Each NAME must be a point
 //   array with COMPONENTS components (a vector field in 1-D or 2-D is
 //   written with 3); with MIN:MAX:TOLERANCE, the range of its first
 //   component (of the magnitude, for vectors) must be within TOLERANCE of
 //   [MIN, MAX]. Prints the series length, the points and every array's
 //   range; exits 1 on the first failed check.
+//   --compare: the two series have the same times, and at STEP the same
+//   arrays with values that agree within TOLERANCE (relative to the
+//   array's largest magnitude) at every point, matched by coordinates, so
+//   that runs on different numbers of ranks can be compared. The array
+//   "mpi_rank" is left out.
 #include <vtkDataArray.h>
 #include <vtkPointData.h>
 #include <vtkSmartPointer.h>
@@ -15,16 +21,132 @@
 #include <vtkXMLPUnstructuredGridReader.h>
 
 #include <cmath>
+#include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+namespace
+{
+  using Series = std::vector<std::pair<double, std::string>>;
+
+  /// The (time, file) records of a .pvd file; empty if unreadable.
+  Series
+  read_series(const std::string &pvd)
+  {
+    std::ifstream     in(pvd);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string content = text.str();
+    Series            series;
+    const std::regex  dataset("timestep=\"([^\"]*)\"[^>]*file=\"([^\"]*)\"");
+    for (auto it = std::sregex_iterator(content.begin(), content.end(), dataset);
+         it != std::sregex_iterator();
+         ++it)
+      series.emplace_back(std::stod((*it)[1]), (*it)[2]);
+    return series;
+  }
+
+  vtkSmartPointer<vtkUnstructuredGrid>
+  read_step(const std::string &pvd, const Series &series, const std::size_t step)
+  {
+    const std::string folder = pvd.substr(0, pvd.find_last_of('/') + 1);
+    auto reader = vtkSmartPointer<vtkXMLPUnstructuredGridReader>::New();
+    reader->SetFileName((folder + series.at(step).second).c_str());
+    reader->Update();
+    return reader->GetOutput();
+  }
+
+  /// Point coordinates rounded to 1e-9, as a key.
+  std::string
+  key(const double *x)
+  {
+    char text[96];
+    std::snprintf(text, sizeof(text), "%.9f %.9f %.9f", x[0] + 0.0, x[1] + 0.0, x[2] + 0.0);
+    return text;
+  }
+
+  int
+  compare(const std::string &a, const std::string &b, const std::string &step_text, const double tolerance)
+  {
+    const Series series_a = read_series(a), series_b = read_series(b);
+    if (series_a.empty() || series_a.size() != series_b.size())
+      {
+        std::cerr << "FAIL: the series have " << series_a.size() << " and "
+                  << series_b.size() << " steps\n";
+        return 1;
+      }
+    for (std::size_t i = 0; i < series_a.size(); ++i)
+      if (series_a[i].first != series_b[i].first)
+        {
+          std::cerr << "FAIL: step " << i << " is at t = " << series_a[i].first
+                    << " and " << series_b[i].first << "\n";
+          return 1;
+        }
+    const std::size_t step = step_text == "last" ? series_a.size() - 1 : std::stoul(step_text);
+    const auto grid_a = read_step(a, series_a, step), grid_b = read_step(b, series_b, step);
+    vtkPointData *data_a = grid_a->GetPointData(), *data_b = grid_b->GetPointData();
+    std::map<std::string, vtkIdType> points_b;
+    for (vtkIdType p = 0; p < grid_b->GetNumberOfPoints(); ++p)
+      points_b[key(grid_b->GetPoint(p))] = p;
+    std::size_t n_compared = 0;
+    for (int i = 0; i < data_a->GetNumberOfArrays(); ++i)
+      {
+        vtkDataArray *array_a = data_a->GetArray(i);
+        const std::string name = array_a->GetName();
+        if (name == "mpi_rank")
+          continue;
+        vtkDataArray *array_b = data_b->GetArray(name.c_str());
+        if (array_b == nullptr || array_b->GetNumberOfComponents() != array_a->GetNumberOfComponents())
+          {
+            std::cerr << "FAIL: array '" << name << "' differs in kind\n";
+            return 1;
+          }
+        double scale = 0;
+        for (int c = 0; c < array_a->GetNumberOfComponents(); ++c)
+          {
+            double range[2];
+            array_a->GetRange(range, c);
+            scale = std::max({scale, std::abs(range[0]), std::abs(range[1])});
+          }
+        double worst = 0;
+        for (vtkIdType p = 0; p < grid_a->GetNumberOfPoints(); ++p)
+          {
+            const auto found = points_b.find(key(grid_a->GetPoint(p)));
+            if (found == points_b.end())
+              {
+                std::cerr << "FAIL: point " << key(grid_a->GetPoint(p)) << " of " << a
+                          << " is not in " << b << "\n";
+                return 1;
+              }
+            for (int c = 0; c < array_a->GetNumberOfComponents(); ++c)
+              worst = std::max(worst, std::abs(array_a->GetComponent(p, c) -
+                                               array_b->GetComponent(found->second, c)));
+          }
+        std::cout << "  " << name << ": largest difference " << worst << " (scale " << scale << ")\n";
+        if (worst > tolerance * std::max(scale, 1e-300))
+          {
+            std::cerr << "FAIL: '" << name << "' differs by " << worst << "\n";
+            return 1;
+          }
+        ++n_compared;
+      }
+    std::cout << "ok: " << n_compared << " arrays agree at " << grid_a->GetNumberOfPoints()
+              << " points\n";
+    return n_compared > 0 ? 0 : 1;
+  }
+} // namespace
+
 int
 main(int argc, char **argv)
 {
+  if (argc == 6 && std::string(argv[1]) == "--compare")
+    return compare(argv[2], argv[3], argv[4], std::stod(argv[5]));
   if (argc < 3)
     {
       std::cerr << "usage: vtk_check FILE.pvd STEP NAME:COMPONENTS[:MIN:MAX:TOL]...\n";

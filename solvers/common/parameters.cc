@@ -178,6 +178,11 @@ namespace relax
           detail = text.substr(colon + 2);
 
         const std::string path = path_on_line(line);
+        const std::string undeclared = between(detail, "ask for entry <", ">");
+        if (path.empty() && !undeclared.empty())
+          throw InputError("", "unknown parameter '" + undeclared +
+                                 "' (see relax --print-parameters for the "
+                                 "declared ones)");
         if (path.empty())
           throw InputError("", (line > 0 ? "line " + std::to_string(line) + ": " : "") + detail);
         if (detail.find("does not match the given pattern") !=

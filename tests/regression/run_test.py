@@ -9,7 +9,8 @@ a verified earlier run), at a stated tolerance.
   # TEST file: NAME                   run NAME in place of this file
   # TEST summary: KEY = VALUE +- TOL  summary.json figure (KEY a path a/b/0/c)
   # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
-  # TEST compare-ranks: N             summary on N ranks equals that on 1
+  # TEST compare-ranks: N             summary and fields on N ranks equal
+                                      those on 1
                                       (to 1e-7 relative: the linear solvers
                                       stop at 1e-12 of the residual, and
                                       AMG differs with the partition)
@@ -205,6 +206,16 @@ def main():
             run(options.relax, prm, other, int(value), args)
             same_numbers(summary, load_summary(folder(other, prm)),
                          "summary on 1 and %s ranks" % value, relative=1e-7)
+            # The fields, point by point (32-bit floats in the files).
+            for name in sorted(os.listdir(run_folder)):
+                if name.endswith(".pvd"):
+                    command = [options.vtk_check, "--compare",
+                               os.path.join(run_folder, name),
+                               os.path.join(folder(other, prm), name), "last", "1e-6"]
+                    checked = subprocess.run(command, capture_output=True, text=True)
+                    sys.stdout.write(checked.stdout + checked.stderr)
+                    if checked.returncode != 0:
+                        fail("fields of %s on 1 and %s ranks differ" % (name, value))
         elif key == "resume-after":
             other = os.path.join(work, "resumed")
             run(options.relax, prm, other, ranks,
