@@ -46,12 +46,10 @@ namespace relax
                           dealii::Patterns::Double(0),
                           "k > 0 in (k/2) (x2^2 + x3^2): the curvature "
                           "across the wells.");
-        prm.declare_entry("box",
-                          "-2, 2",
-                          dealii::Patterns::Anything(),
-                          "The domain: 'lower, upper' for every axis, or "
-                          "'l1, u1; l2, u2; ...' per axis. Should contain "
-                          "both minima x1 = ±a.");
+        declare_box_parameter(
+          prm,
+          "-2, 2",
+          "Should contain both minima x1 = ±a.");
       }
 
       explicit DoubleWell(dealii::ParameterHandler &prm)

@@ -4,32 +4,21 @@
 
 #include "problems/input_error.h"
 #include "problems/landscape.h"
+#include "problems/named_registry.h"
 
-#include <algorithm>
 
 namespace relax
 {
   namespace
   {
-    std::vector<LandscapeRegistration> &
-    registry()
-    {
-      static std::vector<LandscapeRegistration> entries;
-      return entries;
-    }
-
     const LandscapeRegistration &
     find_registration(const std::string &name)
     {
-      for (const auto &entry : registry())
-        if (entry.name == name)
-          return entry;
-      std::string known;
-      for (const auto &entry : registry())
-        known += (known.empty() ? "" : ", ") + entry.name;
+      if (const auto *entry = find_in_registry<LandscapeRegistration>(name))
+        return *entry;
       throw InputError("/Landscape/name",
-                       "unknown landscape '" + name + "' (known: " + known +
-                         ")");
+                       "unknown landscape '" + name + "' (known: " +
+                         registry_names<LandscapeRegistration>(", ") + ")");
     }
 
     template <int dim>
@@ -49,30 +38,22 @@ namespace relax
   bool
   register_landscape(const LandscapeRegistration &registration)
   {
-    auto &entries = registry();
-    entries.push_back(registration);
-    std::sort(entries.begin(),
-              entries.end(),
-              [](const auto &a, const auto &b) { return a.name < b.name; });
-    return true;
+    return add_to_registry(registration);
   }
 
   const std::vector<LandscapeRegistration> &
   registered_landscapes()
   {
-    return registry();
+    return registry_entries<LandscapeRegistration>();
   }
 
   void
   declare_landscape_parameters(dealii::ParameterHandler &prm)
   {
-    std::string names;
-    std::string descriptions;
-    for (const auto &entry : registry())
-      {
-        names += (names.empty() ? "" : "|") + entry.name;
-        descriptions += "\n  " + entry.name + ": " + entry.description;
-      }
+    const std::string names = registry_names<LandscapeRegistration>("|");
+    std::string       descriptions;
+    for (const auto &entry : registered_landscapes())
+      descriptions += "\n  " + entry.name + ": " + entry.description;
     prm.enter_subsection("Landscape");
     prm.declare_entry("name",
                       "saddle",
@@ -81,7 +62,7 @@ namespace relax
                       "matrix D). Its parameters are in the subsection of "
                       "the same name." +
                         descriptions);
-    for (const auto &entry : registry())
+    for (const auto &entry : registered_landscapes())
       {
         prm.enter_subsection(entry.name);
         entry.declare_parameters(prm);

@@ -37,13 +37,10 @@ namespace relax
           "c > 0 (dimensionless) in f = x^3 - 3 x y^2 + c (x^2 + y^2)^2 "
           "(+ z^2 in 3-D). The three minima are at radius 3/(4c) (1.5 for "
           "the default) with f = -27/(256 c^3).");
-        prm.declare_entry(
-          "box",
+        declare_box_parameter(
+          prm,
           "-2.5, 2.5",
-          dealii::Patterns::Anything(),
-          "The domain: 'lower, upper' for every axis, or 'l1, u1; l2, u2; "
-          "...' per axis. Should contain the three minima at radius "
-          "3/(4c).");
+          "Should contain the three minima at radius 3/(4c).");
       }
 
       explicit MonkeySaddle(dealii::ParameterHandler &prm)

@@ -1,5 +1,6 @@
 #include "problems/parameter_parsing.h"
 
+#include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/utilities.h>
 
 #include "problems/input_error.h"
@@ -10,6 +11,19 @@
 
 namespace relax
 {
+  void
+  declare_box_parameter(dealii::ParameterHandler &prm,
+                        const std::string &       default_box,
+                        const std::string &       advice)
+  {
+    prm.declare_entry("box",
+                      default_box,
+                      dealii::Patterns::Anything(),
+                      "The domain: 'lower, upper' for every axis, or "
+                      "'l1, u1; l2, u2; ...' per axis." +
+                        (advice.empty() ? "" : " " + advice));
+  }
+
   std::vector<double>
   parse_numbers(const std::string &text, const std::string &parameter)
   {

@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+namespace dealii
+{
+  class ParameterHandler;
+}
+
 namespace relax
 {
   /// "1, 2.5, -3" -> {1, 2.5, -3}; throws InputError(parameter, ...) on
@@ -21,6 +26,13 @@ namespace relax
   template <int dim>
   dealii::Tensor<2, dim>
   parse_matrix(const std::string &text, const std::string &parameter);
+
+  /// Declares the entry "box" (read with parse_box) with default
+  /// `default_box`; `advice` says what the box should contain.
+  void
+  declare_box_parameter(dealii::ParameterHandler &prm,
+                        const std::string &       default_box,
+                        const std::string &       advice);
 
   /// "x0, x1, ..." as a point with exactly dim coordinates.
   template <int dim>

@@ -142,11 +142,10 @@ namespace relax
           "about 1e-13 relative for smooth f varying on lengths of order 1 "
           "at h = 1e-3. Make it smaller than the shortest length on which "
           "f or D varies.");
-        prm.declare_entry("box",
-                          "-2, 2",
-                          dealii::Patterns::Anything(),
-                          "The domain: 'lower, upper' for every axis, or "
-                          "'l1, u1; l2, u2; ...' per axis.");
+        declare_box_parameter(
+          prm,
+          "-2, 2",
+          "");
       }
 
       explicit Parsed(dealii::ParameterHandler &prm)

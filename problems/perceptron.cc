@@ -321,17 +321,14 @@ namespace relax
           "relative). The covariance is singular when N - 1 < p and can "
           "vanish (hinge with all margins >= 1) or become tiny (large |w|); "
           "the floor keeps D positive definite. 0 turns it off.");
-        prm.declare_entry(
-          "box",
+        declare_box_parameter(
+          prm,
           "-6, 6",
-          dealii::Patterns::Anything(),
-          "The domain in weight space: 'lower, upper' for every axis, or "
-          "'l1, u1; l2, u2; ...' per axis. Should contain the minimiser of "
-          "f: for the defaults (logistic, 10 % noise, 100 samples) it is at "
-          "w = 2.5 e_1 (p = 1), (3.1, -0.4) (p = 2), (4.0, -0.1, -0.1) "
-          "(p = 3). The sigmoid-square loss saturates: its minimisers lie "
-          "at |w| of 10 to 40 on nearly flat ground, beyond any default "
-          "box.");
+          "Should contain the minimiser of f: for the defaults "
+          "(logistic, 10 % noise, 100 samples) it is at w = 2.5 e_1 (p "
+          "= 1), (3.1, -0.4) (p = 2), (4.0, -0.1, -0.1) (p = 3). The "
+          "sigmoid-square loss saturates: its minimisers lie at |w| of "
+          "10 to 40 on nearly flat ground, beyond any default box.");
       }
 
       explicit Perceptron(dealii::ParameterHandler &prm)

@@ -43,13 +43,11 @@ namespace relax
           dealii::Patterns::Anything(),
           "The constant diffusion matrix D (symmetric positive definite), "
           "written like A. Dimensionless: the noise is sqrt(2 D / beta) dW.");
-        prm.declare_entry("box",
-                          "-3, 3",
-                          dealii::Patterns::Anything(),
-                          "The domain: 'lower, upper' for every axis, or "
-                          "'l1, u1; l2, u2; ...' per axis. Should hold the "
-                          "stationary Gaussian N(0, S) to a few standard "
-                          "deviations.");
+        declare_box_parameter(
+          prm,
+          "-3, 3",
+          "Should hold the stationary Gaussian N(0, S) to a few "
+          "standard deviations.");
       }
 
       explicit Quadratic(dealii::ParameterHandler &prm)

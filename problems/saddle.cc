@@ -36,12 +36,10 @@ namespace relax
           "(+ z^2 in 3-D). The minima are at y = ±1/sqrt(2c) with "
           "f = -1/(4c), so the barrier at the saddle (0, 0) is 1/(4c) high; "
           "the Hessian at the minima is diag(4, 4) for every c.");
-        prm.declare_entry(
-          "box",
+        declare_box_parameter(
+          prm,
           "-3, 3",
-          dealii::Patterns::Anything(),
-          "The domain: 'lower, upper' for every axis, or 'l1, u1; l2, u2; "
-          "...' per axis. Must contain the minima (0, ±1/sqrt(2c)).");
+          "Must contain the minima (0, ±1/sqrt(2c)).");
       }
 
       explicit Saddle(dealii::ParameterHandler &prm)

@@ -81,12 +81,10 @@ namespace relax
           "kappa >= 0 in (kappa/2)|x|^2: a weak bowl so that every point "
           "drains into one of the wells (without it f -> 0 far away and the "
           "flat background outweighs both wells at high temperature).");
-        prm.declare_entry("box",
-                          "-3, 3",
-                          dealii::Patterns::Anything(),
-                          "The domain: 'lower, upper' for every axis, or "
-                          "'l1, u1; l2, u2; ...' per axis. Should contain "
-                          "both wells with a few widths to spare.");
+        declare_box_parameter(
+          prm,
+          "-3, 3",
+          "Should contain both wells with a few widths to spare.");
       }
 
       explicit SharpWide(dealii::ParameterHandler &prm)

@@ -6,6 +6,7 @@
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
+#include "problems/named_registry.h"
 #include "solvers/common/discretisation.h"
 #include "solvers/common/parameters.h"
 #include "solvers/common/run_folder.h"
@@ -50,10 +51,7 @@ namespace relax
     std::string
     solver_names()
     {
-      std::string names;
-      for (const auto &entry : registered_solvers())
-        names += (names.empty() ? "" : "|") + entry.name;
-      return names;
+      return registry_names<SolverRegistration>("|");
     }
 
     /// Declares every parameter `relax` reads; with `only`, the solver

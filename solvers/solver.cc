@@ -1,42 +1,24 @@
 #include "solvers/solver.h"
 
-#include <algorithm>
+#include "problems/named_registry.h"
 
 namespace relax
 {
-  namespace
-  {
-    std::vector<SolverRegistration> &
-    registry()
-    {
-      static std::vector<SolverRegistration> entries;
-      return entries;
-    }
-  } // namespace
-
   bool
   register_solver(const SolverRegistration &registration)
   {
-    auto &entries = registry();
-    entries.push_back(registration);
-    std::sort(entries.begin(),
-              entries.end(),
-              [](const auto &a, const auto &b) { return a.name < b.name; });
-    return true;
+    return add_to_registry(registration);
   }
 
   const std::vector<SolverRegistration> &
   registered_solvers()
   {
-    return registry();
+    return registry_entries<SolverRegistration>();
   }
 
   const SolverRegistration *
   find_solver(const std::string &name)
   {
-    for (const auto &entry : registry())
-      if (entry.name == name)
-        return &entry;
-    return nullptr;
+    return find_in_registry<SolverRegistration>(name);
   }
 } // namespace relax

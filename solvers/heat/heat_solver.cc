@@ -32,6 +32,7 @@
 #include "solvers/common/json.h"
 #include "solvers/common/run_folder.h"
 #include "solvers/common/time_loop.h"
+#include "solvers/common/vector_tools.h"
 #include "solvers/solver.h"
 
 #include <cmath>
@@ -357,8 +358,8 @@ namespace relax
       const double total = integrals * owned_solution;
       return {{"mass", total},
               {"mass drift", (total - initial_mass) / initial_mass},
-              {"min u", owned_solution.min()},
-              {"max u", owned_solution.max()},
+              {"min u", global_min(owned_solution).value},
+              {"max u", global_max(owned_solution).value},
               {"L2 error", l2_error(time)},
               {"linear iterations", double(last_iterations)}};
     }
