@@ -2,7 +2,7 @@
 // and checks the point-data arrays of one of its steps.
 //
 // Usage: vtk_check FILE.pvd STEP NAME:COMPONENTS[:MIN:MAX:TOLERANCE] ...
-//        vtk_check --compare A.pvd B.pvd STEP TOLERANCE
+//        vtk_check --compare A.pvd B.pvd STEP TOLERANCE ABSOLUTE_TOLERANCE
 //   STEP is an index into the series or "last". Each NAME must be a point
 //   array with COMPONENTS components (a vector field in 1-D or 2-D is
 //   written with 3); with MIN:MAX:TOLERANCE, the range of its first
@@ -10,8 +10,8 @@
 //   [MIN, MAX]. Prints the series length, the points and every array's
 //   range; exits 1 on the first failed check.
 //   --compare: the two series have the same times, and at STEP the same
-//   arrays with values that agree within TOLERANCE (relative to the
-//   array's largest magnitude) at every point, matched by coordinates, so
+//   arrays with values that agree within TOLERANCE times the array's
+//   largest magnitude plus ABSOLUTE_TOLERANCE at every point, matched by coordinates, so
 //   that runs on different numbers of ranks can be compared. The array
 //   "mpi_rank" is left out.
 #include <vtkDataArray.h>
@@ -72,7 +72,11 @@ namespace
   }
 
   int
-  compare(const std::string &a, const std::string &b, const std::string &step_text, const double tolerance)
+  compare(const std::string &a,
+          const std::string &b,
+          const std::string &step_text,
+          const double       tolerance,
+          const double       absolute_tolerance)
   {
     const Series series_a = read_series(a), series_b = read_series(b);
     if (series_a.empty() || series_a.size() != series_b.size())
@@ -129,7 +133,7 @@ namespace
                                                array_b->GetComponent(found->second, c)));
           }
         std::cout << "  " << name << ": largest difference " << worst << " (scale " << scale << ")\n";
-        if (worst > tolerance * std::max(scale, 1e-300))
+        if (worst > tolerance * scale + absolute_tolerance)
           {
             std::cerr << "FAIL: '" << name << "' differs by " << worst << "\n";
             return 1;
@@ -145,8 +149,8 @@ namespace
 int
 main(int argc, char **argv)
 {
-  if (argc == 6 && std::string(argv[1]) == "--compare")
-    return compare(argv[2], argv[3], argv[4], std::stod(argv[5]));
+  if (argc == 7 && std::string(argv[1]) == "--compare")
+    return compare(argv[2], argv[3], argv[4], std::stod(argv[5]), std::stod(argv[6]));
   if (argc < 3)
     {
       std::cerr << "usage: vtk_check FILE.pvd STEP NAME:COMPONENTS[:MIN:MAX:TOL]...\n";

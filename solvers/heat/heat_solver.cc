@@ -30,6 +30,7 @@
 #include "solvers/common/discretisation.h"
 #include "solvers/common/field_output.h"
 #include "solvers/common/json.h"
+#include "solvers/common/linear_solver.h"
 #include "solvers/common/run_folder.h"
 #include "solvers/common/time_loop.h"
 #include "solvers/common/vector_tools.h"
@@ -68,11 +69,7 @@ namespace relax
                         "Crank–Nicolson after this many backward-Euler steps "
                         "(Rannacher's damped start, against the oscillations "
                         "of rough initial data).");
-      prm.declare_entry("linear solver tolerance",
-                        "1e-12",
-                        Patterns::Double(0),
-                        "Relative residual at which CG (with BoomerAMG) "
-                        "stops; it bounds the mass error per step.");
+      LinearSolverParameters::declare_parameters(prm, "iterative");
     }
 
     /// The Gaussian N(m, (s₀² + 2κt) I), summed over periodic images.
@@ -157,7 +154,7 @@ namespace relax
       Tensor<1, dim>                  mean;
       double                          s0;
       unsigned int                    damped_steps;
-      double                          tolerance;
+      LinearSolverParameters          linear_solver;
       std::unique_ptr<Landscape<dim>> landscape;
       Domain<dim>                     domain;
 
@@ -166,12 +163,12 @@ namespace relax
       DoFHandler<dim>                     dof_handler;
       IndexSet                            owned, relevant;
       AffineConstraints<double>           constraints;
-      PETScWrappers::MPI::SparseMatrix    mass, stiffness, system;
+      PETScWrappers::MPI::SparseMatrix    mass;
+      PETScWrappers::MPI::SparseMatrix    stiffness; // κ ∫∇φ_i·∇φ_j
       PETScWrappers::MPI::Vector          integrals;      // ∫φ_i dx
       PETScWrappers::MPI::Vector          solution;       // with ghosts
       PETScWrappers::MPI::Vector          owned_solution; // without
-      PETScWrappers::PreconditionBoomerAMG preconditioner;
-      double                               system_factor = -1;
+      std::unique_ptr<ThetaStepper>        stepper;
       unsigned int                         steps_done     = 0;
       unsigned int                         last_iterations = 0;
       double                               initial_mass    = 0;
@@ -197,7 +194,7 @@ namespace relax
         mean[d] = m.size() == 1 ? m[0] : m[d];
       s0           = prm.get_double("initial standard deviation");
       damped_steps = prm.get_integer("damped start steps");
-      tolerance    = prm.get_double("linear solver tolerance");
+      linear_solver.parse_parameters(prm);
       prm.leave_subsection();
       if (!(kappa > 0))
         throw InputError("/heat/diffusivity", "must be positive");
@@ -235,12 +232,11 @@ namespace relax
       SparsityTools::distribute_sparsity_pattern(pattern, owned, comm, relevant);
       mass.reinit(owned, owned, pattern, comm);
       stiffness.reinit(owned, owned, pattern, comm);
-      system.reinit(owned, owned, pattern, comm);
       solution.reinit(owned, relevant, comm);
       owned_solution.reinit(owned, comm);
       integrals.reinit(owned, comm);
-      system_factor = -1;
       assemble_mass_and_stiffness();
+      stepper = std::make_unique<ThetaStepper>(mass, stiffness, linear_solver, true, comm);
     }
 
     template <int dim>
@@ -270,7 +266,7 @@ namespace relax
                     cell_mass(i, j) += fe_values.shape_value(i, q) *
                                        fe_values.shape_value(j, q) *
                                        fe_values.JxW(q);
-                    cell_stiffness(i, j) += fe_values.shape_grad(i, q) *
+                    cell_stiffness(i, j) += kappa * fe_values.shape_grad(i, q) *
                                             fe_values.shape_grad(j, q) *
                                             fe_values.JxW(q);
                   }
@@ -307,29 +303,11 @@ namespace relax
     void
     HeatProblem<dim>::advance(const double, const double time_step)
     {
-      // θ-scheme: (M + θΔtκK) u¹ = (M − (1−θ)ΔtκK) u⁰.
-      const double theta  = steps_done < damped_steps ? 1.0 : 0.5;
-      const double factor = theta * time_step * kappa;
-      if (factor != system_factor)
-        {
-          system.copy_from(mass);
-          system.add(factor, stiffness);
-          preconditioner.initialize(
-            system,
-            PETScWrappers::PreconditionBoomerAMG::AdditionalData(true));
-          system_factor = factor;
-        }
-      PETScWrappers::MPI::Vector rhs(owned, comm), tmp(owned, comm);
-      mass.vmult(rhs, owned_solution);
-      stiffness.vmult(tmp, owned_solution);
-      rhs.add(-(1 - theta) * time_step * kappa, tmp);
-
-      SolverControl control(1000, tolerance * rhs.l2_norm());
-      PETScWrappers::SolverCG cg(control, comm);
-      cg.solve(system, owned_solution, rhs, preconditioner);
+      // Crank–Nicolson after the damped (backward Euler) start.
+      const double theta = steps_done < damped_steps ? 1.0 : 0.5;
+      last_iterations    = stepper->step(owned_solution, time_step, theta);
       constraints.distribute(owned_solution);
-      solution        = owned_solution;
-      last_iterations = control.last_step();
+      solution = owned_solution;
       ++steps_done;
     }
 

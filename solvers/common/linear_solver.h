@@ -1,0 +1,111 @@
+// PETSc linear solves, chosen in the parameter file: a MUMPS LU
+// factorisation kept while the matrix does not change, or a Krylov method
+// with BoomerAMG.
+#pragma once
+
+#include <mpi.h>
+
+#include <memory>
+#include <string>
+
+typedef struct _p_Mat *Mat; // PETSc's matrix handle
+
+namespace dealii
+{
+  class ParameterHandler;
+  namespace PETScWrappers
+  {
+    class MatrixBase;
+    namespace MPI
+    {
+      class Vector;
+    }
+  } // namespace PETScWrappers
+} // namespace dealii
+
+namespace relax
+{
+  /// Entries `linear solver` and `linear solver tolerance` of the
+  /// subsection the caller entered.
+  struct LinearSolverParameters
+  {
+    std::string method    = "direct";
+    double      tolerance = 1e-12;
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm,
+                       const std::string &       default_method);
+    void
+    parse_parameters(dealii::ParameterHandler &prm);
+  };
+
+  /// Solves A x = b for one matrix A at a time.
+  class LinearSolver
+  {
+  public:
+    /// `symmetric` picks CG (else GMRES, right-preconditioned so that the
+    /// tolerance bounds the true residual) for the iterative method.
+    LinearSolver(const LinearSolverParameters &parameters,
+                 bool                          symmetric,
+                 MPI_Comm                      comm);
+    ~LinearSolver();
+
+    /// Factorises (direct) or builds the preconditioner (iterative) for
+    /// `matrix`; solves use it until the next call.
+    void
+    set_matrix(const dealii::PETScWrappers::MatrixBase &matrix);
+    void
+    set_matrix(Mat matrix);
+
+    /// Solves with `x` as the initial guess; returns the number of Krylov
+    /// iterations (1 for a direct solve). Throws std::runtime_error with
+    /// PETSc's reason when the solve fails.
+    unsigned int
+    solve(dealii::PETScWrappers::MPI::Vector &      x,
+          const dealii::PETScWrappers::MPI::Vector &b);
+
+    const std::string &
+    method() const
+    {
+      return parameters.method;
+    }
+
+  private:
+    LinearSolverParameters          parameters;
+    bool                   symmetric;
+    MPI_Comm               comm;
+    struct Implementation;
+    std::unique_ptr<Implementation> implementation;
+  };
+} // namespace relax
+
+namespace relax
+{
+  /**
+   * @brief The θ-scheme for M u' + A u = 0 with constant M and A:
+   * (M + θΔt A) u¹ = (M − (1−θ)Δt A) u⁰. The system matrix and its
+   * factorisation (or preconditioner) are rebuilt only when θΔt changes.
+   */
+  class ThetaStepper
+  {
+  public:
+    ThetaStepper(const dealii::PETScWrappers::MatrixBase &mass,
+                 const dealii::PETScWrappers::MatrixBase &operator_matrix,
+                 const LinearSolverParameters &           parameters,
+                 bool                                     symmetric,
+                 MPI_Comm                                 comm);
+    ~ThetaStepper();
+
+    /// Advances `u` (without ghosts) by `time_step`; returns the linear
+    /// iterations.
+    unsigned int
+    step(dealii::PETScWrappers::MPI::Vector &u, double time_step, double theta);
+
+  private:
+    const dealii::PETScWrappers::MatrixBase &mass;
+    const dealii::PETScWrappers::MatrixBase &operator_matrix;
+    LinearSolver                             solver;
+    Mat                                      system = nullptr;
+    double                                   system_factor = -1;
+  };
+} // namespace relax
