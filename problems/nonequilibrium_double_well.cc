@@ -1,5 +1,6 @@
 // Chaudhari & Soatto's non-equilibrium double well: a drift −∇Φ + j that is
 // not a gradient, whose steady state is nevertheless exp(−Φ)/Z in closed form.
+#include <deal.II/base/numbers.h>
 #include <deal.II/base/parameter_handler.h>
 
 #include "problems/input_error.h"
@@ -148,7 +149,7 @@ namespace relax
       {
         const unsigned int n = 20000; // even
         const double       l = box.lower[0], u = box.upper[0];
-        const double       h = (u - l) / n;
+        const double       h   = (u - l) / n;
         double             sum = 0;
         for (unsigned int k = 0; k <= n; ++k)
           {
@@ -156,11 +157,11 @@ namespace relax
             const double w = (k == 0 || k == n) ? 1 : (k % 2 == 1 ? 4 : 2);
             sum += w * std::exp(-(x * x - 1) * (x * x - 1) / 4);
           }
-        const double first  = sum * h / 3;
-        const double root2  = std::sqrt(2.);
-        const double second = std::sqrt(2 * M_PI) / 2 *
-                              (std::erf(box.upper[1] / root2) -
-                               std::erf(box.lower[1] / root2));
+        const double first = sum * h / 3;
+        const double root2 = std::sqrt(2.);
+        const double second =
+          std::sqrt(2 * dealii::numbers::PI) / 2 *
+          (std::erf(box.upper[1] / root2) - std::erf(box.lower[1] / root2));
         return first * second;
       }
 
@@ -183,9 +184,9 @@ namespace relax
                   const double r2 = fixed * fixed + s * s;
                   // On x_axis = fixed, J·n = ±λ e^{−r⁴/4} × (the other
                   // coordinate).
-                  bound = std::max(bound,
-                                   std::abs(lambda * s) *
-                                     std::exp(-r2 * r2 / 4));
+                  bound =
+                    std::max(bound,
+                             std::abs(lambda * s) * std::exp(-r2 * r2 / 4));
                 }
             }
         return bound;

@@ -14,7 +14,9 @@
 //   largest magnitude plus ABSOLUTE_TOLERANCE at every point, matched by coordinates, so
 //   that runs on different numbers of ranks can be compared. The array
 //   "mpi_rank" is left out.
+#include <vtkCell.h>
 #include <vtkDataArray.h>
+#include <vtkIdList.h>
 #include <vtkPointData.h>
 #include <vtkSmartPointer.h>
 #include <vtkUnstructuredGrid.h>
@@ -95,9 +97,45 @@ namespace
     const std::size_t step = step_text == "last" ? series_a.size() - 1 : std::stoul(step_text);
     const auto grid_a = read_step(a, series_a, step), grid_b = read_step(b, series_b, step);
     vtkPointData *data_a = grid_a->GetPointData(), *data_b = grid_b->GetPointData();
-    std::map<std::string, vtkIdType> points_b;
-    for (vtkIdType p = 0; p < grid_b->GetNumberOfPoints(); ++p)
-      points_b[key(grid_b->GetPoint(p))] = p;
+    // deal.II writes every cell with points of its own, and a derived
+    // field (a gradient) may differ between the cells that share a point;
+    // so points are matched within cells, and cells by their centres.
+    const auto centre = [](vtkUnstructuredGrid *grid, vtkIdType cell) {
+      vtkIdList *ids = grid->GetCell(cell)->GetPointIds();
+      double     sum[3] = {0, 0, 0};
+      for (vtkIdType k = 0; k < ids->GetNumberOfIds(); ++k)
+        for (int d = 0; d < 3; ++d)
+          sum[d] += grid->GetPoint(ids->GetId(k))[d] / ids->GetNumberOfIds();
+      return key(sum);
+    };
+    std::map<std::string, vtkIdType> cells_b;
+    for (vtkIdType c = 0; c < grid_b->GetNumberOfCells(); ++c)
+      cells_b[centre(grid_b, c)] = c;
+    std::vector<std::pair<vtkIdType, vtkIdType>> pairs; // point in A, point in B
+    for (vtkIdType c = 0; c < grid_a->GetNumberOfCells(); ++c)
+      {
+        const auto found = cells_b.find(centre(grid_a, c));
+        if (found == cells_b.end())
+          {
+            std::cerr << "FAIL: cell at " << centre(grid_a, c) << " of " << a
+                      << " is not in " << b << "\n";
+            return 1;
+          }
+        vtkSmartPointer<vtkIdList> ids_a = vtkSmartPointer<vtkIdList>::New(),
+                                   ids_b = vtkSmartPointer<vtkIdList>::New();
+        grid_a->GetCellPoints(c, ids_a);
+        grid_b->GetCellPoints(found->second, ids_b);
+        for (vtkIdType k = 0; k < ids_a->GetNumberOfIds(); ++k)
+          {
+            if (key(grid_a->GetPoint(ids_a->GetId(k))) != key(grid_b->GetPoint(ids_b->GetId(k))))
+              {
+                std::cerr << "FAIL: the points of the cell at " << centre(grid_a, c)
+                          << " are not in the same order\n";
+                return 1;
+              }
+            pairs.emplace_back(ids_a->GetId(k), ids_b->GetId(k));
+          }
+      }
     std::size_t n_compared = 0;
     for (int i = 0; i < data_a->GetNumberOfArrays(); ++i)
       {
@@ -118,21 +156,23 @@ namespace
             array_a->GetRange(range, c);
             scale = std::max({scale, std::abs(range[0]), std::abs(range[1])});
           }
-        double worst = 0;
-        for (vtkIdType p = 0; p < grid_a->GetNumberOfPoints(); ++p)
-          {
-            const auto found = points_b.find(key(grid_a->GetPoint(p)));
-            if (found == points_b.end())
-              {
-                std::cerr << "FAIL: point " << key(grid_a->GetPoint(p)) << " of " << a
-                          << " is not in " << b << "\n";
-                return 1;
-              }
-            for (int c = 0; c < array_a->GetNumberOfComponents(); ++c)
-              worst = std::max(worst, std::abs(array_a->GetComponent(p, c) -
-                                               array_b->GetComponent(found->second, c)));
-          }
-        std::cout << "  " << name << ": largest difference " << worst << " (scale " << scale << ")\n";
+        double      worst = 0;
+        std::string worst_point;
+        for (const auto &[p, q] : pairs)
+          for (int c = 0; c < array_a->GetNumberOfComponents(); ++c)
+            {
+              const double difference =
+                std::abs(array_a->GetComponent(p, c) - array_b->GetComponent(q, c));
+              if (difference > worst)
+                {
+                  worst       = difference;
+                  worst_point = key(grid_a->GetPoint(p)) + ": " +
+                                std::to_string(array_a->GetComponent(p, c)) + " and " +
+                                std::to_string(array_b->GetComponent(q, c));
+                }
+            }
+        std::cout << "  " << name << ": largest difference " << worst << " (scale " << scale
+                  << ")" << (worst > 0 ? " at " + worst_point : "") << "\n";
         if (worst > tolerance * scale + absolute_tolerance)
           {
             std::cerr << "FAIL: '" << name << "' differs by " << worst << "\n";

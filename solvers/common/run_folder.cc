@@ -73,6 +73,17 @@ namespace relax
     return std::numeric_limits<double>::quiet_NaN();
   }
 
+  std::vector<double>
+  Diagnostics::column(const std::string &name) const
+  {
+    std::vector<double> values;
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      if (columns[c] == name)
+        for (const auto &row : rows)
+          values.push_back(row[c]);
+    return values;
+  }
+
   std::string
   Diagnostics::csv() const
   {

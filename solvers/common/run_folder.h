@@ -44,6 +44,10 @@ namespace relax
     double
     last(const std::string &column) const;
 
+    /// Every value of `column`, in row order (empty if there is none).
+    std::vector<double>
+    column(const std::string &name) const;
+
     /// The whole table as CSV (header line, then one line per row).
     std::string
     csv() const;

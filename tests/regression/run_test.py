@@ -8,6 +8,10 @@ a verified earlier run), at a stated tolerance.
   # TEST args: ARG ...                extra command-line arguments
   # TEST file: NAME                   run NAME in place of this file
   # TEST summary: KEY = VALUE +- TOL  summary.json figure (KEY a path a/b/0/c)
+  # TEST at most: KEY <= VALUE        summary figure bounded above
+  # TEST at least: KEY >= VALUE       summary figure bounded below
+  # TEST check: SCRIPT.py             python3 SCRIPT.py RUN_FOLDER exits 0
+                                      (closed forms computed independently)
   # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
   # TEST compare-ranks: N             summary and fields on N ranks equal
                                       those on 1
@@ -18,12 +22,13 @@ a verified earlier run), at a stated tolerance.
                                       mass drift are round-off)
   # TEST resume-after: K              stop after K steps, --resume, and end
                                       as an uninterrupted run (diagnostics)
-  # TEST convergence: PATH v1 v2 ... ; KEY ; ORDER +- TOL
+  # TEST convergence: PATH v1 v2 ... ; KEY ; ORDER +- TOL [; SIZE]
                                       rerun with --set PATH=v_i; the orders
                                       log(e_i/e_i+1)/log(h_i/h_i+1) of
-                                      summary KEY against summary "h": the
-                                      finest pair's within TOL of ORDER, no
-                                      other below ORDER - TOL
+                                      summary KEY against summary "h" (or
+                                      against v_i when SIZE is "value"):
+                                      the finest pair's within TOL of
+                                      ORDER, no other below ORDER - TOL
   # TEST expect-error: TEXT           exit code 2, one line on stderr that
                                       names the file, contains TEXT, and no
                                       summary.json is left behind
@@ -40,6 +45,10 @@ import subprocess
 import sys
 
 failures = []
+
+# The system's Python, which has Debian's numpy (python3-numpy), for the
+# check scripts.
+SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
 def fail(message):
@@ -196,6 +205,25 @@ def main():
                             float(tolerance))
             except (KeyError, IndexError, ValueError):
                 fail("summary.json has no %r" % name)
+        elif key in ("at most", "at least"):
+            name, _, bound = value.rpartition("<=" if key == "at most" else ">=")
+            name = name.strip()
+            try:
+                figure = lookup(summary, name)
+                ok = figure <= float(bound) if key == "at most" else figure >= float(bound)
+                print("%s %s = %r, %s %s" % ("ok:" if ok else "FAIL:", name, figure,
+                                             "<=" if key == "at most" else ">=", bound.strip()))
+                if not ok:
+                    failures.append(name)
+            except (KeyError, IndexError, TypeError, ValueError):
+                fail("summary.json has no number %r" % name)
+        elif key == "check":
+            script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), value)
+            checked = subprocess.run([SYSTEM_PYTHON, script, run_folder],
+                                     capture_output=True, text=True)
+            sys.stdout.write(checked.stdout + checked.stderr)
+            if checked.returncode != 0:
+                fail("check " + value)
         elif key == "vtk":
             words = value.split()
             command = [options.vtk_check, os.path.join(run_folder, words[0])] + words[1:]
@@ -209,6 +237,16 @@ def main():
             same_numbers(summary, load_summary(folder(other, prm)),
                          "summary on 1 and %s ranks" % value, relative=1e-7,
                          absolute=1e-10)
+            diagnostics = os.path.join(run_folder, "diagnostics.csv")
+            if os.path.exists(diagnostics):
+                header_a, rows_a = read_csv(diagnostics)
+                header_b, rows_b = read_csv(os.path.join(folder(other, prm), "diagnostics.csv"))
+                # Iteration counts of AMG depend on the partition.
+                keep = [i for i, name in enumerate(header_a) if name != "linear iterations"]
+                same_numbers([[r[i] for i in keep] for r in rows_a],
+                             [[r[i] for i in keep] for r in rows_b],
+                             "diagnostics on 1 and %s ranks" % value, relative=1e-7,
+                             absolute=1e-10)
             # The fields, point by point (32-bit floats in the files).
             for name in sorted(os.listdir(run_folder)):
                 if name.endswith(".pvd"):
@@ -242,7 +280,9 @@ def main():
             if "--resume" not in done.stderr:
                 fail("the refusal does not mention --resume")
         elif key == "convergence":
-            setting, key_name, order_text = [x.strip() for x in value.split(";")]
+            fields = [x.strip() for x in value.split(";")]
+            setting, key_name, order_text = fields[:3]
+            against_value = len(fields) > 3 and fields[3] == "value"
             path, *values = setting.split()
             expected, _, tolerance = order_text.partition("+-")
             results = []
@@ -250,7 +290,8 @@ def main():
                 other = os.path.join(work, "convergence-" + v)
                 run(options.relax, prm, other, ranks, args + ["--set", path + "=" + v])
                 s = load_summary(folder(other, prm))
-                results.append((s["h"], s[key_name]))
+                results.append((float(v) if against_value else s["h"],
+                                lookup(s, key_name)))
             print("%-12s %-14s %s" % ("h", key_name, "order"))
             for i, (h, e) in enumerate(results):
                 order = "" if i == 0 else "%.3f" % (

@@ -1,0 +1,970 @@
+// Solver `fokker-planck`: ρ_t = div(−ρ b + β⁻¹ div(D ρ)) with b the
+// landscape's drift (−∇f unless it defines another) and a full,
+// x-dependent diffusion matrix D (SCIENCE.md §4). The steady state is
+// computed directly, as the normalised null vector of the stationary
+// operator; the transient runs on the shared time loop; both are compared
+// through KL(ρ‖ρ_ss), the free energies and the potential Φ.
+#include <deal.II/base/function_parser.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q1.h>
+#include <deal.II/grid/grid_tools.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include "problems/input_error.h"
+#include "problems/landscape.h"
+#include "problems/landscape_registry.h"
+#include "problems/parameter_parsing.h"
+#include "solvers/common/checkpoint.h"
+#include "solvers/common/density_functionals.h"
+#include "solvers/common/discretisation.h"
+#include "solvers/common/field_output.h"
+#include "solvers/common/json.h"
+#include "solvers/common/linear_solver.h"
+#include "solvers/common/run_folder.h"
+#include "solvers/common/time_loop.h"
+#include "solvers/common/vector_tools.h"
+#include "solvers/solver.h"
+
+#include <petscmat.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+namespace relax
+{
+  namespace
+  {
+    using namespace dealii;
+
+    void
+    declare_fokker_planck_parameters(ParameterHandler &prm)
+    {
+      prm.declare_entry("inverse temperature",
+                        "1",
+                        Patterns::Anything(),
+                        "β > 0 in ρ_t = div(−ρ b + β⁻¹ div(Dρ)); or "
+                        "'landscape' to take the landscape's own (the "
+                        "perceptron's 2b/η from its SGD settings).");
+      prm.declare_entry("initial density",
+                        "gaussian",
+                        Patterns::Selection("gaussian|uniform|expression"),
+                        "ρ(·, 0), normalised to unit mass on the mesh: the "
+                        "Gaussian N(initial mean, initial covariance), the "
+                        "uniform density, or `initial expression`.");
+      prm.declare_entry("initial mean",
+                        "0",
+                        Patterns::Anything(),
+                        "Mean of the initial Gaussian: one number for every "
+                        "coordinate or one per coordinate.");
+      prm.declare_entry("initial covariance",
+                        "0.1",
+                        Patterns::Anything(),
+                        "Covariance of the initial Gaussian: a number s² "
+                        "(s² I) or a matrix 'c11, c12; c21, c22'.");
+      prm.declare_entry("initial expression",
+                        "exp(-(x^2 + y^2 + z^2))",
+                        Patterns::Anything(),
+                        "ρ(·, 0) up to normalisation as a muParser expression "
+                        "of x, y, z (with `initial density = expression`).");
+      prm.declare_entry("steady state",
+                        "true",
+                        Patterns::Bool(),
+                        "Compute ρ_ss directly (the null vector of the "
+                        "stationary operator, one DoF pinned, normalised), "
+                        "with Φ, j and the fluxes; KL(ρ‖ρ_ss) needs it.");
+      prm.declare_entry("transient",
+                        "true",
+                        Patterns::Bool(),
+                        "Run the time loop (subsection Time) from ρ(·, 0).");
+      prm.declare_entry("damped start steps",
+                        "2",
+                        Patterns::Integer(0),
+                        "Backward Euler steps before Crank–Nicolson "
+                        "(Rannacher's damped start).");
+      LinearSolverParameters::declare_parameters(prm, "direct");
+      prm.declare_entry("reference steady state",
+                        "",
+                        Patterns::Anything(),
+                        "A closed form of ρ_ss up to normalisation (muParser, "
+                        "x, y, z); when given, summary.json reports the L2 "
+                        "error of ρ_ss against it, normalised on the mesh.");
+      prm.declare_entry("reference solution",
+                        "",
+                        Patterns::Anything(),
+                        "A closed form of ρ(x, t) (muParser, x, y, z, t), "
+                        "normalised; when given, diagnostics.csv reports the "
+                        "L2 error and the error of the mean against it.");
+      prm.declare_entry("reference constants",
+                        "",
+                        Patterns::Anything(),
+                        "Named constants for the two reference expressions, "
+                        "'a=1, b=2'.");
+      prm.declare_entry("probe points",
+                        "",
+                        Patterns::Anything(),
+                        "Points 'x1, y1; x2, y2; ...' where summary.json "
+                        "reports ρ_ss, Φ, ∇Φ, j and the flux ρ_ss j.");
+    }
+
+    std::map<std::string, double>
+    parse_constants(const std::string &text, const std::string &parameter)
+    {
+      std::map<std::string, double> constants;
+      for (const std::string &item : Utilities::split_string_list(text, ','))
+        {
+          const std::size_t equals = item.find('=');
+          if (equals == std::string::npos)
+            throw InputError(parameter, "'" + item + "' is not of the form name=value");
+          const auto value = parse_numbers(item.substr(equals + 1), parameter);
+          if (value.size() != 1)
+            throw InputError(parameter, "'" + item + "' is not of the form name=value");
+          constants[Utilities::trim(item.substr(0, equals))] = value[0];
+        }
+      return constants;
+    }
+
+    /// A muParser expression of x, y, z (and t), with errors naming the entry.
+    template <int dim>
+    std::unique_ptr<FunctionParser<dim>>
+    make_expression(const std::string &                  expression,
+                    const std::map<std::string, double> &constants,
+                    const bool                           time_dependent,
+                    const std::string &                  parameter)
+    {
+      const std::string variables =
+        std::string(dim == 1 ? "x" : dim == 2 ? "x,y" : "x,y,z") +
+        (time_dependent ? ",t" : "");
+      // Coordinates beyond the dimension read as 0, so one expression
+      // serves every dimension.
+      std::map<std::string, double> all = constants;
+      for (unsigned int d = dim; d < 3; ++d)
+        all[d == 1 ? "y" : "z"] = 0;
+      auto function = std::make_unique<FunctionParser<dim>>(1);
+      try
+        {
+          function->initialize(variables, expression, all, time_dependent);
+          function->value(Point<dim>());
+        }
+      catch (const ExceptionBase &error)
+        {
+          std::ostringstream text;
+          error.print_info(text);
+          std::string message = text.str();
+          for (char &c : message)
+            if (c == '\n')
+              c = ' ';
+          throw InputError(parameter, "'" + expression + "' does not parse: " +
+                                        Utilities::trim(message));
+        }
+      return function;
+    }
+
+    /// Fields of the steady state derived from Φ (an FE field): ∇Φ, the
+    /// leftover field j = b + D∇Φ − β⁻¹divD, the flux ρ_ss j with
+    /// ρ_ss = e^{−β(Φ − Φ_min)}/Z, div j and div(ρ_ss j) = ρ_ss(div j − β∇Φ·j).
+    template <int dim>
+    class SteadyStateFields : public DataPostprocessor<dim>
+    {
+    public:
+      SteadyStateFields(const Landscape<dim> &landscape, double beta, double scale, double phi_cap)
+        : landscape(landscape)
+        , beta(beta)
+        , scale(scale)
+        , phi_cap(phi_cap)
+      {}
+
+      void
+      evaluate_scalar_field(const DataPostprocessorInputs::Scalar<dim> &inputs,
+                            std::vector<Vector<double>> &computed) const override
+      {
+        const double h = 1e-6;
+        for (unsigned int q = 0; q < inputs.evaluation_points.size(); ++q)
+          {
+            const Point<dim> &           x         = inputs.evaluation_points[q];
+            const Tensor<1, dim> &       grad_phi  = inputs.solution_gradients[q];
+            const Tensor<2, dim> &       hess_phi  = inputs.solution_hessians[q];
+            const SymmetricTensor<2, dim> D        = landscape.diffusion(x);
+            const Tensor<1, dim>         divD      = landscape.diffusion_divergence(x);
+            const Tensor<1, dim>         j =
+              landscape.drift(x) + D * grad_phi - divD / beta;
+            double div_b = 0, div_divD = 0;
+            for (unsigned int d = 0; d < dim; ++d)
+              {
+                Point<dim> plus = x, minus = x;
+                plus[d] += h;
+                minus[d] -= h;
+                div_b += (landscape.drift(plus)[d] - landscape.drift(minus)[d]) / (2 * h);
+                div_divD += (landscape.diffusion_divergence(plus)[d] -
+                             landscape.diffusion_divergence(minus)[d]) / (2 * h);
+              }
+            double D_hess = 0;
+            for (unsigned int a = 0; a < dim; ++a)
+              for (unsigned int b = 0; b < dim; ++b)
+                D_hess += D[a][b] * hess_phi[a][b];
+            const double div_j   = div_b + divD * grad_phi + D_hess - div_divD / beta;
+            const double rho_ss  = scale * std::exp(-beta * inputs.solution_values[q]);
+            unsigned int c       = 0;
+            Vector<double> &out  = computed[q];
+            // Where ρ_ss is below 1e-6 of its maximum, near the cap of Φ,
+            // the derivatives of Φ are not reliable: say so with NaN.
+            if (inputs.solution_values[q] > phi_cap - std::log(100.0) / beta)
+              {
+                out = std::numeric_limits<double>::quiet_NaN();
+                out[out.size() - 1] = landscape.value(x) - inputs.solution_values[q];
+                continue;
+              }
+            for (unsigned int d = 0; d < dim; ++d)
+              out[c++] = grad_phi[d];
+            for (unsigned int d = 0; d < dim; ++d)
+              out[c++] = j[d];
+            for (unsigned int d = 0; d < dim; ++d)
+              out[c++] = rho_ss * j[d];
+            out[c++] = div_j;
+            out[c++] = rho_ss * (div_j - beta * (grad_phi * j));
+            out[c++] = landscape.value(x) - inputs.solution_values[q];
+          }
+      }
+
+      std::vector<std::string>
+      get_names() const override
+      {
+        std::vector<std::string> names(dim, "grad_Phi");
+        names.insert(names.end(), dim, "j");
+        names.insert(names.end(), dim, "rho_ss_j");
+        names.push_back("div_j");
+        names.push_back("div_rho_ss_j");
+        names.push_back("f_minus_Phi");
+        return names;
+      }
+
+      std::vector<DataComponentInterpretation::DataComponentInterpretation>
+      get_data_component_interpretation() const override
+      {
+        using namespace DataComponentInterpretation;
+        std::vector<DataComponentInterpretation::DataComponentInterpretation> kinds(
+          3 * dim, component_is_part_of_vector);
+        kinds.insert(kinds.end(), 3, component_is_scalar);
+        return kinds;
+      }
+
+      UpdateFlags
+      get_needed_update_flags() const override
+      {
+        return update_values | update_gradients | update_hessians | update_quadrature_points;
+      }
+
+    private:
+      const Landscape<dim> &landscape;
+      const double          beta;
+      const double          scale;
+      const double          phi_cap;
+    };
+
+    template <int dim>
+    class FokkerPlanckProblem : public TimeDependentProblem
+    {
+    public:
+      explicit FokkerPlanckProblem(RunContext &context);
+
+      void
+      run();
+
+      void
+      set_initial_condition() override;
+      void
+      advance(double time, double time_step) override;
+      Diagnostics::Row
+      diagnostics(double time) override;
+      void
+      output_fields(FieldOutput &output, double time, unsigned int index) override;
+      void
+      save_state(const std::string &prefix) override;
+      void
+      load_state(const std::string &prefix) override;
+
+    private:
+      void
+      make_mesh(unsigned int refinement);
+      void
+      setup_system();
+      void
+      assemble_operators();
+      void
+      solve_steady_state();
+      void
+      compute_potential();
+      void
+      write_steady_state_fields();
+      Json
+      steady_state_summary();
+      std::function<double(const Point<dim> &)>
+      reference_at(double time) const;
+
+      RunContext &                    context;
+      MPI_Comm                        comm;
+      MeshParameters                  mesh;
+      TimeParameters                  time_parameters;
+      LinearSolverParameters          linear_solver;
+      double                          beta = 1;
+      std::string                     initial_kind;
+      Tensor<1, dim>                  initial_mean;
+      Tensor<2, dim>                  initial_covariance;
+      std::string                     initial_expression;
+      bool                            with_steady_state = true;
+      bool                            with_transient    = true;
+      unsigned int                    damped_steps      = 2;
+      std::unique_ptr<FunctionParser<dim>> reference_steady;
+      std::unique_ptr<FunctionParser<dim>> reference_solution;
+      std::vector<Point<dim>>         probes;
+      std::unique_ptr<Landscape<dim>> landscape;
+      Domain<dim>                     domain;
+
+      std::unique_ptr<Triangulation<dim>> triangulation;
+      std::unique_ptr<FE_Q<dim>>          fe;
+      DoFHandler<dim>                     dof_handler;
+      IndexSet                            owned, relevant;
+      AffineConstraints<double>           constraints;
+      PETScWrappers::MPI::SparseMatrix    mass;
+      PETScWrappers::MPI::SparseMatrix    fp_operator; // a(ρ, v)
+      PETScWrappers::MPI::Vector          integrals;   // ∫φ_i
+      PETScWrappers::MPI::Vector          rho, owned_rho;
+      PETScWrappers::MPI::Vector          rho_ss, owned_rho_ss;
+      PETScWrappers::MPI::Vector          phi; // with ghosts
+      double                              phi_shift = 0;
+      std::unique_ptr<ThetaStepper>       stepper;
+      unsigned int                        steps_done      = 0;
+      unsigned int                        last_iterations = 0;
+      unsigned int                        total_iterations = 0;
+      double                              initial_mass    = 0;
+      double                              steady_seconds  = 0;
+    };
+
+    template <int dim>
+    FokkerPlanckProblem<dim>::FokkerPlanckProblem(RunContext &context)
+      : context(context)
+      , comm(context.folder.communicator())
+    {
+      ParameterHandler &prm = context.prm;
+      mesh.parse_parameters(prm);
+      time_parameters.parse_parameters(prm);
+      landscape = create_landscape<dim>(prm);
+      domain    = landscape->domain();
+      fe        = std::make_unique<FE_Q<dim>>(mesh.degree);
+
+      prm.enter_subsection("fokker-planck");
+      const std::string beta_text = Utilities::trim(prm.get("inverse temperature"));
+      if (beta_text == "landscape")
+        {
+          const auto properties = landscape->properties();
+          const auto found      = properties.find("inverse temperature");
+          if (found == properties.end())
+            throw InputError("/fokker-planck/inverse temperature",
+                             "the landscape '" + landscape_name(prm) +
+                               "' has no inverse temperature of its own; give a number");
+          beta = found->second;
+        }
+      else
+        {
+          const auto numbers = parse_numbers(beta_text, "/fokker-planck/inverse temperature");
+          if (numbers.size() != 1 || !(numbers[0] > 0))
+            throw InputError("/fokker-planck/inverse temperature",
+                             "must be a positive number or 'landscape'");
+          beta = numbers[0];
+        }
+      initial_kind = prm.get("initial density");
+      const auto mean =
+        parse_numbers(prm.get("initial mean"), "/fokker-planck/initial mean");
+      if (mean.size() != 1 && mean.size() != dim)
+        throw InputError("/fokker-planck/initial mean",
+                         "give 1 or " + std::to_string(dim) + " numbers");
+      for (unsigned int d = 0; d < dim; ++d)
+        initial_mean[d] = mean.size() == 1 ? mean[0] : mean[d];
+      initial_covariance =
+        parse_matrix<dim>(prm.get("initial covariance"), "/fokker-planck/initial covariance");
+      initial_expression = prm.get("initial expression");
+      with_steady_state  = prm.get_bool("steady state");
+      with_transient     = prm.get_bool("transient");
+      damped_steps       = prm.get_integer("damped start steps");
+      linear_solver.parse_parameters(prm);
+      const auto constants =
+        parse_constants(prm.get("reference constants"), "/fokker-planck/reference constants");
+      if (!Utilities::trim(prm.get("reference steady state")).empty())
+        reference_steady = make_expression<dim>(prm.get("reference steady state"),
+                                                constants, false,
+                                                "/fokker-planck/reference steady state");
+      if (!Utilities::trim(prm.get("reference solution")).empty())
+        reference_solution = make_expression<dim>(prm.get("reference solution"),
+                                                  constants, true,
+                                                  "/fokker-planck/reference solution");
+      const std::string probe_text = Utilities::trim(prm.get("probe points"));
+      if (!probe_text.empty())
+        for (const std::string &point : Utilities::split_string_list(probe_text, ';'))
+          probes.emplace_back(parse_vector<dim>(point, "/fokker-planck/probe points"));
+      prm.leave_subsection();
+
+      if (initial_kind == "gaussian")
+        {
+          if (!(determinant(initial_covariance) > 0) ||
+              (initial_covariance - transpose(initial_covariance)).norm() >
+                1e-12 * initial_covariance.norm())
+            throw InputError("/fokker-planck/initial covariance",
+                             "must be symmetric positive definite");
+        }
+      else if (initial_kind == "expression")
+        make_expression<dim>(initial_expression, {}, false, "/fokker-planck/initial expression");
+      if (!with_transient && !with_steady_state)
+        throw InputError("/fokker-planck/transient",
+                         "both `steady state` and `transient` are off: nothing to compute");
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::make_mesh(const unsigned int refinement)
+    {
+      dof_handler.clear();
+      triangulation = make_triangulation<dim>(comm);
+      build_mesh(*triangulation, domain, refinement);
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::setup_system()
+    {
+      dof_handler.reinit(*triangulation);
+      dof_handler.distribute_dofs(*fe);
+      owned = dof_handler.locally_owned_dofs();
+      DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+      constraints.clear();
+      constraints.reinit(relevant);
+      add_periodicity_constraints(dof_handler, domain, constraints);
+      constraints.close();
+
+      DynamicSparsityPattern pattern(relevant);
+      DoFTools::make_sparsity_pattern(dof_handler, pattern, constraints, false);
+      SparsityTools::distribute_sparsity_pattern(pattern, owned, comm, relevant);
+      mass.reinit(owned, owned, pattern, comm);
+      fp_operator.reinit(owned, owned, pattern, comm);
+      integrals.reinit(owned, comm);
+      rho.reinit(owned, relevant, comm);
+      owned_rho.reinit(owned, comm);
+      rho_ss.reinit(owned, relevant, comm);
+      owned_rho_ss.reinit(owned, comm);
+      phi.reinit(owned, relevant, comm);
+      assemble_operators();
+      stepper = std::make_unique<ThetaStepper>(mass, fp_operator, linear_solver, false, comm);
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::assemble_operators()
+    {
+      // a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v: the weak form of
+      // −div(−ρb + β⁻¹ div(Dρ)) with zero flux on the boundary, so that
+      // Σ_i a(φ_j, φ_i) = 0 and M ρ' + A ρ = 0 conserves mass exactly.
+      const QGauss<dim>  quadrature(fe->degree + 1);
+      FEValues<dim>      fe_values(*fe, quadrature,
+                              update_values | update_gradients |
+                                update_quadrature_points | update_JxW_values);
+      const unsigned int n = fe->n_dofs_per_cell();
+      FullMatrix<double> cell_mass(n, n), cell_operator(n, n);
+      Vector<double>     cell_integrals(n);
+      std::vector<types::global_dof_index> indices(n);
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            cell_mass      = 0;
+            cell_operator  = 0;
+            cell_integrals = 0;
+            for (const unsigned int q : fe_values.quadrature_point_indices())
+              {
+                const Point<dim> &            x = fe_values.quadrature_point(q);
+                const SymmetricTensor<2, dim> D = landscape->diffusion(x) / beta;
+                const Tensor<1, dim>          transport =
+                  landscape->diffusion_divergence(x) / beta - landscape->drift(x);
+                const double w = fe_values.JxW(q);
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    const double          v      = fe_values.shape_value(i, q);
+                    const Tensor<1, dim> &grad_v = fe_values.shape_grad(i, q);
+                    cell_integrals(i) += v * w;
+                    for (unsigned int j = 0; j < n; ++j)
+                      {
+                        const double          u      = fe_values.shape_value(j, q);
+                        const Tensor<1, dim> &grad_u = fe_values.shape_grad(j, q);
+                        cell_mass(i, j) += v * u * w;
+                        cell_operator(i, j) += (D * grad_u + u * transport) * grad_v * w;
+                      }
+                  }
+              }
+            cell->get_dof_indices(indices);
+            constraints.distribute_local_to_global(cell_mass, indices, mass);
+            constraints.distribute_local_to_global(cell_operator, indices, fp_operator);
+            integrals.add(indices, cell_integrals);
+          }
+      mass.compress(VectorOperation::add);
+      fp_operator.compress(VectorOperation::add);
+      integrals.compress(VectorOperation::add);
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::solve_steady_state()
+    {
+      // A ρ = 0 has the one-dimensional null space spanned by ρ_ss (its
+      // rows sum to zero). Replace the row of the DoF where f is lowest,
+      // where ρ_ss surely is not small, by ρ_k = 1; solve; normalise.
+      const auto start = std::chrono::steady_clock::now();
+      std::map<types::global_dof_index, Point<dim>> points;
+      DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
+      std::pair<double, types::global_dof_index> best{std::numeric_limits<double>::max(), 0};
+      for (const auto &[index, x] : points)
+        if (owned.is_element(index) && !constraints.is_constrained(index))
+          best = std::min(best, std::make_pair(landscape->value(x), index));
+      const auto all = Utilities::MPI::all_gather(comm, best);
+      const types::global_dof_index pinned = std::min_element(all.begin(), all.end())->second;
+
+      Mat pinned_matrix;
+      MatDuplicate(static_cast<Mat>(fp_operator), MAT_COPY_VALUES, &pinned_matrix);
+      const PetscInt row = pinned;
+      MatZeroRows(pinned_matrix, owned.is_element(pinned) ? 1 : 0, &row, 1.0, nullptr, nullptr);
+      PETScWrappers::MPI::Vector rhs(owned, comm);
+      if (owned.is_element(pinned))
+        rhs(pinned) = 1;
+      rhs.compress(VectorOperation::insert);
+      owned_rho_ss = 0;
+      LinearSolver solver(linear_solver, false, comm);
+      solver.set_matrix(pinned_matrix);
+      total_iterations += solver.solve(owned_rho_ss, rhs);
+      MatDestroy(&pinned_matrix);
+      constraints.distribute(owned_rho_ss);
+      const double total = integrals * owned_rho_ss;
+      if (!(std::isfinite(total) && total > 0))
+        throw std::runtime_error("the steady-state solve gave a density of mass " +
+                                 std::to_string(total));
+      owned_rho_ss /= total;
+      rho_ss = owned_rho_ss;
+      steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      compute_potential();
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::compute_potential()
+    {
+      // Φ = −β⁻¹ log ρ_ss at the nodes, shifted to min 0. The solve
+      // leaves an absolute error of about cond(A)·ε·max ρ_ss, so where ρ_ss
+      // is below 1e-8 of its maximum (or negative) its relative accuracy
+      // is gone: Φ is capped there at β⁻¹ log 1e8 above its minimum.
+      const double largest = global_max(owned_rho_ss).value;
+      const double floor   = 1e-8 * largest;
+      PETScWrappers::MPI::Vector owned_phi(owned, comm);
+      for (const auto index : owned)
+        owned_phi(index) = -std::log(std::max(static_cast<double>(owned_rho_ss(index)), floor)) / beta;
+      owned_phi.compress(VectorOperation::insert);
+      phi_shift = global_min(owned_phi).value;
+      owned_phi.add(-phi_shift);
+      phi = owned_phi;
+    }
+
+    template <int dim>
+    std::function<double(const Point<dim> &)>
+    FokkerPlanckProblem<dim>::reference_at(const double time) const
+    {
+      if (!reference_solution)
+        return {};
+      reference_solution->set_time(time);
+      return [this](const Point<dim> &x) { return reference_solution->value(x); };
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::set_initial_condition()
+    {
+      if (initial_kind == "gaussian")
+        {
+          const Tensor<2, dim> inverse     = invert(initial_covariance);
+          const double         determinant_ = determinant(initial_covariance);
+          const double         norm = 1 / std::sqrt(std::pow(2 * M_PI, dim) * determinant_);
+          VectorTools::interpolate(
+            dof_handler,
+            ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &x) {
+              const Tensor<1, dim> r = x - Point<dim>(initial_mean);
+              return norm * std::exp(-0.5 * (r * (inverse * r)));
+            }),
+            owned_rho);
+        }
+      else if (initial_kind == "uniform")
+        owned_rho = 1;
+      else
+        {
+          auto expression = make_expression<dim>(initial_expression, {}, false,
+                                                  "/fokker-planck/initial expression");
+          VectorTools::interpolate(dof_handler, *expression, owned_rho);
+        }
+      constraints.distribute(owned_rho);
+      const double total = integrals * owned_rho;
+      if (!(total > 0))
+        throw InputError("/fokker-planck/initial density",
+                         "the initial density has mass " + std::to_string(total) +
+                           " on the mesh (it must be positive)");
+      owned_rho /= total;
+      rho          = owned_rho;
+      initial_mass = 1;
+      steps_done   = 0;
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::advance(const double time, const double time_step)
+    {
+      const double theta = steps_done < damped_steps ? 1.0 : 0.5;
+      last_iterations    = stepper->step(owned_rho, time_step, theta);
+      total_iterations += last_iterations;
+      constraints.distribute(owned_rho);
+      if (!std::isfinite(owned_rho.l2_norm()))
+        throw std::runtime_error("the density became NaN or infinite in the step from t = " +
+                                 std::to_string(time) +
+                                 "; the last good checkpoint, if any, is kept");
+      rho = owned_rho;
+      ++steps_done;
+    }
+
+    template <int dim>
+    Diagnostics::Row
+    FokkerPlanckProblem<dim>::diagnostics(const double time)
+    {
+      const auto figures = evaluate_density(dof_handler, rho,
+                                            with_steady_state ? &rho_ss : nullptr,
+                                            *landscape, beta, phi_shift, reference_at(time));
+      // Where ρ is smallest: the support point of the smallest entry.
+      const Extremum smallest = global_min(owned_rho);
+      std::vector<double> where(dim, 0.0);
+      {
+        std::map<types::global_dof_index, Point<dim>> points;
+        if (owned.is_element(smallest.index))
+          {
+            DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
+            for (unsigned int d = 0; d < dim; ++d)
+              where[d] = points[smallest.index][d];
+          }
+        Utilities::MPI::sum(where, comm, where);
+      }
+      const char *axes = "xyz";
+      Diagnostics::Row row = {{"mass", figures.mass},
+                              {"mass drift", figures.mass - initial_mass},
+                              {"min rho", smallest.value}};
+      for (unsigned int d = 0; d < dim; ++d)
+        row.emplace_back(std::string("min rho ") + axes[d], where[d]);
+      row.insert(row.end(),
+                 {{"negative mass", figures.negative_mass},
+                  {"entropy", figures.entropy},
+                  {"E f", figures.expected_f},
+                  {"E Phi", figures.expected_phi},
+                  {"free energy f", figures.expected_f - figures.entropy / beta},
+                  {"KL", figures.kl}});
+      for (unsigned int d = 0; d < dim; ++d)
+        row.emplace_back(std::string("mean ") + axes[d], figures.mean[d]);
+      for (unsigned int a = 0; a < dim; ++a)
+        for (unsigned int b = a; b < dim; ++b)
+          row.emplace_back(std::string("cov ") + axes[a] + axes[b], figures.covariance[a][b]);
+      row.insert(row.end(),
+                 {{"reference L2 error", figures.reference_l2_error},
+                  {"reference mean error", figures.reference_mean_error},
+                  {"linear iterations", double(last_iterations)}});
+      return row;
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::output_fields(FieldOutput &output, const double time, const unsigned int index)
+    {
+      PETScWrappers::MPI::Vector owned_log(owned, comm);
+      for (const auto i : owned)
+        owned_log(i) = std::log(std::max(static_cast<double>(owned_rho(i)), 1e-300));
+      owned_log.compress(VectorOperation::insert);
+      PETScWrappers::MPI::Vector log_rho(owned, relevant, comm);
+      log_rho = owned_log;
+      DataOut<dim> data_out;
+      data_out.attach_dof_handler(dof_handler);
+      data_out.add_data_vector(rho, "rho");
+      data_out.add_data_vector(log_rho, "log_rho");
+      data_out.build_patches(mesh.degree);
+      output.write(data_out, time, index);
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::write_steady_state_fields()
+    {
+      PETScWrappers::MPI::Vector owned_f(owned, comm);
+      VectorTools::interpolate(dof_handler,
+                               ScalarFunctionFromFunctionObject<dim>(
+                                 [&](const Point<dim> &x) { return landscape->value(x); }),
+                               owned_f);
+      PETScWrappers::MPI::Vector f(owned, relevant, comm);
+      f = owned_f;
+      // ρ_ss = scale · e^{−βΦ} with Φ shifted by phi_shift.
+      const double scale = std::exp(-beta * phi_shift);
+      SteadyStateFields<dim> derived(*landscape, beta, scale, std::log(1e8) / beta);
+      DataOut<dim> data_out;
+      data_out.attach_dof_handler(dof_handler);
+      data_out.add_data_vector(rho_ss, "rho_ss");
+      data_out.add_data_vector(phi, "Phi");
+      data_out.add_data_vector(f, "f");
+      data_out.add_data_vector(phi, derived);
+      data_out.build_patches(mesh.degree);
+      FieldOutput output(context.folder, "steady_state");
+      output.write(data_out, 0.0, 0);
+    }
+
+    template <int dim>
+    Json
+    FokkerPlanckProblem<dim>::steady_state_summary()
+    {
+      const auto figures =
+        evaluate_density(dof_handler, rho_ss, &rho_ss, *landscape, beta, phi_shift, {});
+      Json summary = Json::object();
+      summary.set("mass", figures.mass)
+        .set("min", global_min(owned_rho_ss).value)
+        .set("max", global_max(owned_rho_ss).value)
+        .set("negative mass", figures.negative_mass);
+
+      // Where ρ_ss is largest: its most likely location.
+      const Extremum largest = global_max(owned_rho_ss);
+      std::vector<double> where(dim, 0.0);
+      {
+        std::map<types::global_dof_index, Point<dim>> points;
+        if (owned.is_element(largest.index))
+          {
+            DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
+            for (unsigned int d = 0; d < dim; ++d)
+              where[d] = points[largest.index][d];
+          }
+        Utilities::MPI::sum(where, comm, where);
+      }
+      summary.set("argmax", where);
+      std::vector<double> mean(dim), covariance;
+      for (unsigned int a = 0; a < dim; ++a)
+        {
+          mean[a] = figures.mean[a];
+          for (unsigned int b = 0; b < dim; ++b)
+            covariance.push_back(figures.covariance[a][b]);
+        }
+      summary.set("mean", mean).set("covariance", covariance);
+
+      // How far Φ is from f + const where the density lives:
+      // sqrt(E_ρss[(Φ − f − c)²]) with c = E_ρss[Φ − f]. Zero when D = I
+      // (and b = −∇f), up to the discretisation.
+      {
+        const QGauss<dim>   quadrature(fe->degree + 2);
+        FEValues<dim>       fe_values(*fe, quadrature,
+                                update_values | update_quadrature_points | update_JxW_values);
+        std::vector<double> values(quadrature.size());
+        std::vector<double> sums(3, 0.0);
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned())
+            {
+              fe_values.reinit(cell);
+              fe_values.get_function_values(rho_ss, values);
+              for (unsigned int q = 0; q < quadrature.size(); ++q)
+                {
+                  const double r = std::max(values[q], 1e-300);
+                  const double g = -std::log(r) / beta - landscape->value(fe_values.quadrature_point(q));
+                  const double w = values[q] * fe_values.JxW(q);
+                  sums[0] += w;
+                  sums[1] += g * w;
+                  sums[2] += g * g * w;
+                }
+            }
+        Utilities::MPI::sum(sums, comm, sums);
+        const double c = sums[1] / sums[0];
+        summary.set("Phi minus f deviation", std::sqrt(std::max(0.0, sums[2] / sums[0] - c * c)));
+      }
+
+      if (reference_steady)
+        {
+          // The closed form, normalised on the mesh as ρ_ss is.
+          const auto raw = [this](const Point<dim> &x) { return reference_steady->value(x); };
+          const double z = evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, beta, 0, raw).reference_mass;
+          const auto normalised = [&](const Point<dim> &x) { return raw(x) / z; };
+          const double error =
+            evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, beta, 0, normalised).reference_l2_error;
+          const double norm =
+            evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, beta, 0,
+                             [](const Point<dim> &) { return 0.0; }).reference_l2_error;
+          summary.set("reference L2 error", error).set("reference relative L2 error", error / norm);
+        }
+
+      Json probe_list = Json::array();
+      for (const Point<dim> &x : probes)
+        {
+          const auto [value, gradient] = evaluate_at_point(dof_handler, rho_ss, x);
+          const Tensor<1, dim> grad_phi = -gradient / (beta * value);
+          const Tensor<1, dim> j        = landscape->drift(x) + landscape->diffusion(x) * grad_phi -
+                                   landscape->diffusion_divergence(x) / beta;
+          std::vector<double> point(dim), grad(dim), leftover(dim), flux(dim);
+          for (unsigned int d = 0; d < dim; ++d)
+            {
+              point[d]    = x[d];
+              grad[d]     = grad_phi[d];
+              leftover[d] = j[d];
+              flux[d]     = value * j[d];
+            }
+          probe_list.push(Json::object()
+                            .set("x", point)
+                            .set("rho_ss", value)
+                            .set("Phi", -std::log(value) / beta - phi_shift)
+                            .set("f", landscape->value(x))
+                            .set("grad Phi", grad)
+                            .set("j", leftover)
+                            .set("flux", flux));
+        }
+      summary.set("probes", probe_list);
+      return summary;
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::save_state(const std::string &prefix)
+    {
+      save_mesh_and_vectors(dof_handler, {&rho, &rho_ss}, prefix);
+      if (context.folder.is_root())
+        write_file_atomically(prefix + ".fokker_planck",
+                              std::to_string(steps_done) + " " + std::to_string(total_iterations) + "\n");
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::load_state(const std::string &prefix)
+    {
+      make_mesh(0);
+      load_mesh(*triangulation, prefix);
+      setup_system();
+      load_vectors(dof_handler, {&owned_rho, &owned_rho_ss}, prefix);
+      constraints.distribute(owned_rho);
+      constraints.distribute(owned_rho_ss);
+      rho    = owned_rho;
+      rho_ss = owned_rho_ss;
+      if (with_steady_state)
+        compute_potential();
+      std::istringstream state(read_file(prefix + ".fokker_planck"));
+      state >> steps_done >> total_iterations;
+      initial_mass = 1;
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::run()
+    {
+      if (!context.resume)
+        {
+          make_mesh(mesh.refinement);
+          check_diffusion(*landscape, *triangulation, "/Landscape");
+          setup_system();
+          if (with_steady_state)
+            solve_steady_state();
+        }
+
+      Json summary = Json::object();
+      summary.set("solver", "fokker-planck")
+        .set("landscape", landscape_name(context.prm))
+        .set("dimension", dim)
+        .set("inverse temperature", beta)
+        .set("linear solver", linear_solver.method);
+
+      if (with_transient)
+        {
+          std::ostringstream parameters;
+          context.prm.print_parameters(parameters, ParameterHandler::ShortPRM);
+          TimeLoop           loop(time_parameters, context.folder, "fokker_planck", parameters.str());
+          const Diagnostics &table = loop.run(*this, context.resume);
+
+          // Along the whole run: the largest one-step increase of KL(ρ‖ρ_ss)
+          // (a Lyapunov functional: never positive beyond round-off) and of
+          // F_f = E[f] − β⁻¹H (which may increase when D is not isotropic).
+          const auto kl = table.column("KL"), free_energy = table.column("free energy f"),
+                     drift = table.column("mass drift"), smallest = table.column("min rho");
+          double kl_increase = -std::numeric_limits<double>::infinity();
+          double f_increase  = -std::numeric_limits<double>::infinity();
+          for (std::size_t n = 1; n < kl.size(); ++n)
+            {
+              kl_increase = std::max(kl_increase, kl[n] - kl[n - 1]);
+              f_increase  = std::max(f_increase, free_energy[n] - free_energy[n - 1]);
+            }
+          double largest_drift = 0, lowest = std::numeric_limits<double>::max();
+          for (std::size_t n = 0; n < drift.size(); ++n)
+            {
+              largest_drift = std::max(largest_drift, std::abs(drift[n]));
+              lowest        = std::min(lowest, smallest[n]);
+            }
+          PETScWrappers::MPI::Vector difference(owned_rho), m_difference(owned_rho);
+          difference -= owned_rho_ss;
+          mass.vmult(m_difference, difference);
+          Json transient = Json::object();
+          transient.set("final time", table.last("time"))
+            .set("steps", loop.n_steps())
+            .set("largest mass drift", largest_drift)
+            .set("lowest min rho", lowest)
+            .set("final KL", table.last("KL"))
+            .set("largest KL increase", kl_increase)
+            .set("largest free energy f increase", f_increase)
+            .set("final entropy", table.last("entropy"))
+            .set("final reference L2 error", table.last("reference L2 error"))
+            .set("final reference mean error", table.last("reference mean error"))
+            .set("L2 distance to steady state",
+                 with_steady_state ? std::sqrt(std::max(0.0, difference * m_difference)) :
+                                     std::numeric_limits<double>::quiet_NaN())
+            .set("linear iterations", total_iterations);
+          summary.set("transient", transient);
+        }
+      if (with_steady_state)
+        {
+          write_steady_state_fields();
+          summary.set("steady state", steady_state_summary());
+        }
+      summary.set("cells", triangulation->n_global_active_cells())
+        .set("dofs", dof_handler.n_dofs())
+        .set("degree", mesh.degree)
+        .set("h", GridTools::minimal_cell_diameter(*triangulation) / std::sqrt(double(dim)));
+      context.folder.finish(summary);
+      if (context.folder.is_root())
+        std::cout << "  " << dof_handler.n_dofs() << " DoFs, β = " << beta
+                  << (with_steady_state ? ", steady state solved in " + std::to_string(steady_seconds) + " s" : "")
+                  << std::endl;
+    }
+
+    template <int dim>
+    void
+    run_fokker_planck(RunContext &context)
+    {
+      FokkerPlanckProblem<dim> problem(context);
+      problem.run();
+    }
+  } // namespace
+
+  RELAX_REGISTER_SOLVER(run_fokker_planck,
+                        "fokker-planck",
+                        "ρ_t = div(−ρ b + β⁻¹ div(Dρ)) with the landscape's drift b "
+                        "and matrix D(x): the steady state ρ_ss solved directly, "
+                        "Φ = −β⁻¹ log ρ_ss, the leftover field j and the fluxes; "
+                        "the transient with KL(ρ‖ρ_ss), free energies and moments "
+                        "every step.",
+                        &declare_fokker_planck_parameters,
+                        true)
+} // namespace relax
