@@ -22,6 +22,7 @@ namespace relax
     const dealii::PETScWrappers::MPI::Vector &               rho,
     const dealii::PETScWrappers::MPI::Vector *               rho_ss,
     const Landscape<dim> &                                   landscape,
+    const std::vector<double> &                              f_values,
     const double                                             beta,
     const double                                             phi_shift,
     const std::function<double(const dealii::Point<dim> &)> &reference)
@@ -38,6 +39,7 @@ namespace relax
     // Sums: mass, entropy, E f, E Φ, KL, negative mass, first moments,
     // second moments, reference error², reference mass and first moments.
     const unsigned int n_first = dim, n_second = dim * dim;
+    std::size_t        next_f  = 0;
     std::vector<double> sums(6 + n_first + n_second + 1 + 1 + n_first, 0.0);
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
@@ -54,7 +56,7 @@ namespace relax
               unsigned int      k  = 0;
               sums[k++] += r * w;
               sums[k++] += r > 0 ? -r * std::log(r) * w : 0;
-              sums[k++] += r * landscape.value(x) * w;
+              sums[k++] += r * (f_values.empty() ? landscape.value(x) : f_values[next_f++]) * w;
               if (rho_ss != nullptr)
                 {
                   const double r_ss = std::max(values_ss[q], tiny);
@@ -120,6 +122,25 @@ namespace relax
   }
 
   template <int dim>
+  std::vector<double>
+  landscape_at_quadrature_points(const dealii::DoFHandler<dim, dim> &dof_handler,
+                                 const Landscape<dim> &              landscape)
+  {
+    using namespace dealii;
+    const QGauss<dim>   quadrature(dof_handler.get_fe().degree + 2);
+    FEValues<dim>       fe_values(dof_handler.get_fe(), quadrature, update_quadrature_points);
+    std::vector<double> values;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          for (const Point<dim> &x : fe_values.get_quadrature_points())
+            values.push_back(landscape.value(x));
+        }
+    return values;
+  }
+
+  template <int dim>
   std::pair<double, dealii::Tensor<1, dim>>
   evaluate_at_point(const dealii::DoFHandler<dim, dim> &       dof_handler,
                     const dealii::PETScWrappers::MPI::Vector &field,
@@ -172,9 +193,12 @@ namespace relax
     const dealii::PETScWrappers::MPI::Vector &,                                \
     const dealii::PETScWrappers::MPI::Vector *,                                \
     const Landscape<dim> &,                                                    \
+    const std::vector<double> &,                                               \
     double,                                                                    \
     double,                                                                    \
     const std::function<double(const dealii::Point<dim> &)> &);               \
+  template std::vector<double> landscape_at_quadrature_points<dim>(            \
+    const dealii::DoFHandler<dim, dim> &, const Landscape<dim> &);            \
   template std::pair<double, dealii::Tensor<1, dim>> evaluate_at_point<dim>(   \
     const dealii::DoFHandler<dim, dim> &,                                      \
     const dealii::PETScWrappers::MPI::Vector &,                                \

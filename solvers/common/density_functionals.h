@@ -8,6 +8,7 @@
 #include <deal.II/base/tensor.h>
 
 #include <functional>
+#include <vector>
 
 namespace dealii
 {
@@ -50,7 +51,10 @@ namespace relax
   /**
    * The figures of `rho` (with ghost entries). `rho_ss` (may be null) gives
    * Φ and KL; `phi_shift` is subtracted from −β⁻¹ log ρ_ss; `reference`
-   * (may be empty) is a density to compare with. Values ρ ≤ 0 contribute
+   * (may be empty) is a density to compare with. `f_values`, if not
+   * empty, holds f at the quadrature points of the locally owned cells in
+   * order (see landscape_at_quadrature_points), so that an expensive f is
+   * evaluated once per run, not once per step. Values ρ ≤ 0 contribute
    * nothing to the entropy and KL terms; where ρ_ss ≤ 1e-300, it is taken
    * as 1e-300. Collective.
    */
@@ -61,9 +65,16 @@ namespace relax
     const dealii::PETScWrappers::MPI::Vector &               rho,
     const dealii::PETScWrappers::MPI::Vector *               rho_ss,
     const Landscape<dim> &                                   landscape,
+    const std::vector<double> &                              f_values,
     double                                                   beta,
     double                                                   phi_shift,
     const std::function<double(const dealii::Point<dim> &)> &reference);
+
+  /// f at the quadrature points evaluate_density uses, cell by cell.
+  template <int dim>
+  std::vector<double>
+  landscape_at_quadrature_points(const dealii::DoFHandler<dim, dim> &dof_handler,
+                                 const Landscape<dim> &              landscape);
 
   /// The value and gradient of a finite-element field at a point, on any
   /// number of ranks (the rank owning the cell evaluates). Collective.

@@ -22,7 +22,7 @@ a verified earlier run), at a stated tolerance.
                                       mass drift are round-off)
   # TEST resume-after: K              stop after K steps, --resume, and end
                                       as an uninterrupted run (diagnostics)
-  # TEST convergence: PATH v1 v2 ... ; KEY ; ORDER +- TOL [; SIZE]
+  # TEST convergence: PATH [=] v1 v2 ... ; KEY ; ORDER +- TOL [; SIZE]
                                       rerun with --set PATH=v_i; the orders
                                       log(e_i/e_i+1)/log(h_i/h_i+1) of
                                       summary KEY against summary "h" (or
@@ -283,7 +283,11 @@ def main():
             fields = [x.strip() for x in value.split(";")]
             setting, key_name, order_text = fields[:3]
             against_value = len(fields) > 3 and fields[3] == "value"
-            path, *values = setting.split()
+            if "=" in setting:  # a path with spaces: "Time/time step = 0.1 0.05"
+                path, _, rest = setting.partition("=")
+                path, values = path.strip(), rest.split()
+            else:
+                path, *values = setting.split()
             expected, _, tolerance = order_text.partition("+-")
             results = []
             for v in values:
@@ -292,6 +296,9 @@ def main():
                 s = load_summary(folder(other, prm))
                 results.append((float(v) if against_value else s["h"],
                                 lookup(s, key_name)))
+            if any(not (e > 0) for _, e in results):
+                fail("a %s of zero or less in %s" % (key_name, results))
+                return
             print("%-12s %-14s %s" % ("h", key_name, "order"))
             for i, (h, e) in enumerate(results):
                 order = "" if i == 0 else "%.3f" % (
