@@ -369,6 +369,7 @@ namespace relax
       domain    = landscape->domain();
       fe        = std::make_unique<FE_Q<dim>>(mesh.degree);
 
+      const std::string name = landscape_name(prm);
       prm.enter_subsection("fokker-planck");
       const std::string beta_text = Utilities::trim(prm.get("inverse temperature"));
       if (beta_text == "landscape")
@@ -377,7 +378,7 @@ namespace relax
           const auto found      = properties.find("inverse temperature");
           if (found == properties.end())
             throw InputError("/fokker-planck/inverse temperature",
-                             "the landscape '" + landscape_name(prm) +
+                             "the landscape '" + name +
                                "' has no inverse temperature of its own; give a number");
           beta = found->second;
         }
@@ -422,9 +423,9 @@ namespace relax
 
       if (initial_kind == "gaussian")
         {
-          if (!(determinant(initial_covariance) > 0) ||
-              (initial_covariance - transpose(initial_covariance)).norm() >
-                1e-12 * initial_covariance.norm())
+          const bool symmetric = (initial_covariance - transpose(initial_covariance)).norm() <=
+                                 1e-12 * initial_covariance.norm();
+          if (!symmetric || !(eigenvalues(symmetrize(initial_covariance))[dim - 1] > 0))
             throw InputError("/fokker-planck/initial covariance",
                              "must be symmetric positive definite");
         }
@@ -953,7 +954,7 @@ namespace relax
       context.folder.finish(summary);
       if (context.folder.is_root())
         std::cout << "  " << dof_handler.n_dofs() << " DoFs, β = " << beta
-                  << (with_steady_state ? ", steady state solved in " + std::to_string(steady_seconds) + " s" : "")
+                  << (with_steady_state && !context.resume ? ", steady state solved in " + std::to_string(steady_seconds) + " s" : "")
                   << std::endl;
     }
 
