@@ -69,7 +69,7 @@ namespace relax
                         "Crank–Nicolson after this many backward-Euler steps "
                         "(Rannacher's damped start, against the oscillations "
                         "of rough initial data).");
-      LinearSolverParameters::declare_parameters(prm, "iterative");
+      LinearSolverParameters::declare_parameters(prm, "direct");
     }
 
     /// The Gaussian N(m, (s₀² + 2κt) I), summed over periodic images.
@@ -317,7 +317,7 @@ namespace relax
     {
       ExactHeatSolution<dim> exact(mean, s0, kappa, domain);
       exact.set_time(time);
-      Vector<float> cell_errors(triangulation->n_active_cells());
+      Vector<double> cell_errors(triangulation->n_active_cells());
       VectorTools::integrate_difference(dof_handler,
                                         solution,
                                         exact,
