@@ -355,6 +355,9 @@ namespace relax
       unsigned int                        total_iterations = 0;
       double                              initial_mass    = 0;
       double                              steady_seconds  = 0;
+      double                              transient_seconds = 0;
+      double                              step_seconds      = 0; // in the solves
+      unsigned int                        transient_steps   = 0;
     };
 
     template <int dim>
@@ -639,7 +642,9 @@ namespace relax
     FokkerPlanckProblem<dim>::advance(const double time, const double time_step)
     {
       const double theta = steps_done < damped_steps ? 1.0 : 0.5;
+      const auto   start = std::chrono::steady_clock::now();
       last_iterations    = stepper->step(owned_rho, time_step, theta);
+      step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       total_iterations += last_iterations;
       constraints.distribute(owned_rho);
       if (!std::isfinite(owned_rho.l2_norm()))
@@ -902,7 +907,11 @@ namespace relax
           std::ostringstream parameters;
           context.prm.print_parameters(parameters, ParameterHandler::ShortPRM);
           TimeLoop           loop(time_parameters, context.folder, "fokker_planck", parameters.str());
+          const auto         transient_start = std::chrono::steady_clock::now();
           const Diagnostics &table = loop.run(*this, context.resume);
+          transient_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - transient_start).count();
+          transient_steps = steps_done; // of this run (a resumed one counts from its checkpoint)
 
           // Along the whole run: the largest one-step increase of KL(ρ‖ρ_ss)
           // (a Lyapunov functional: never positive beyond round-off) and of
@@ -951,6 +960,19 @@ namespace relax
         .set("dofs", dof_handler.n_dofs())
         .set("degree", mesh.degree)
         .set("h", GridTools::minimal_cell_diameter(*triangulation) / std::sqrt(double(dim)));
+      // Timings go to a file of their own: they differ from run to run, and
+      // summary.json must not (resumed and distributed runs compare equal).
+      context.folder.write("timings.json",
+                           Json::object()
+                             .set("dofs", dof_handler.n_dofs())
+                             .set("mpi ranks", Utilities::MPI::n_mpi_processes(comm))
+                             .set("linear solver", linear_solver.method)
+                             .set("steady state seconds", steady_seconds)
+                             .set("transient seconds", transient_seconds)
+                             .set("transient steps", transient_steps)
+                             .set("seconds per step", transient_steps > 0 ? step_seconds / transient_steps : 0.0)
+                             .set("linear iterations", total_iterations)
+                             .dump());
       context.folder.finish(summary);
       if (context.folder.is_root())
         std::cout << "  " << dof_handler.n_dofs() << " DoFs, β = " << beta
