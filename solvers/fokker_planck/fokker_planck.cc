@@ -357,6 +357,7 @@ namespace relax
       double                              steady_seconds  = 0;
       double                              transient_seconds = 0;
       double                              step_seconds      = 0; // in the solves
+      unsigned int                        steps_this_run    = 0;
       unsigned int                        transient_steps   = 0;
     };
 
@@ -645,6 +646,7 @@ namespace relax
       const auto   start = std::chrono::steady_clock::now();
       last_iterations    = stepper->step(owned_rho, time_step, theta);
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++steps_this_run;
       total_iterations += last_iterations;
       constraints.distribute(owned_rho);
       if (!std::isfinite(owned_rho.l2_norm()))
@@ -911,7 +913,7 @@ namespace relax
           const Diagnostics &table = loop.run(*this, context.resume);
           transient_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - transient_start).count();
-          transient_steps = steps_done; // of this run (a resumed one counts from its checkpoint)
+          transient_steps = steps_this_run;
 
           // Along the whole run: the largest one-step increase of KL(ρ‖ρ_ss)
           // (a Lyapunov functional: never positive beyond round-off) and of
