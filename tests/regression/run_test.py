@@ -33,6 +33,8 @@ a verified earlier run), at a stated tolerance.
                                       names the file, contains TEXT, and no
                                       summary.json is left behind
   # TEST error-line: N                ... and names line N of the file
+  # TEST expect-failure: TEXT         exit code 1 (a run that failed), TEXT
+                                      on stderr, no summary.json
   # TEST resume-mismatch: PATH=VALUE  after a run, --resume --set PATH=VALUE
                                       must be refused (exit 2)
 """
@@ -189,6 +191,18 @@ def main():
                 fail("stderr does not name %r" % where)
         if os.path.exists(os.path.join(folder(work, prm), "summary.json")):
             fail("a failed run left a summary.json")
+        return
+
+    if "expect-failure" in settings:
+        done = run(options.relax, prm, work, ranks, args, expect_code=1)
+        if settings["expect-failure"] not in done.stderr:
+            fail("stderr does not contain %r" % settings["expect-failure"])
+        if os.path.exists(os.path.join(folder(work, prm), "summary.json")):
+            fail("a failed run left a summary.json")
+        with open(os.path.join(folder(work, prm), "provenance.json")) as f:
+            status = json.load(f)["status"]
+        if not status.startswith("failed: "):
+            fail("provenance.json says %r, not failed" % status)
         return
 
     done = run(options.relax, prm, work, ranks, args)
