@@ -35,6 +35,7 @@
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
 #include "solvers/common/run_folder.h"
+#include "solvers/common/scalar_space.h"
 #include "solvers/common/time_loop.h"
 #include "solvers/common/vector_tools.h"
 #include "solvers/solver.h"
@@ -301,8 +302,6 @@ namespace relax
 
     private:
       void
-      make_mesh(unsigned int refinement);
-      void
       setup_system();
       void
       assemble_operators();
@@ -333,17 +332,10 @@ namespace relax
       std::unique_ptr<FunctionParser<dim>> reference_steady;
       std::unique_ptr<FunctionParser<dim>> reference_solution;
       std::vector<Point<dim>>         probes;
-      std::unique_ptr<Landscape<dim>> landscape;
-      Domain<dim>                     domain;
+      std::unique_ptr<Landscape<dim>>   landscape;
+      std::unique_ptr<ScalarSpace<dim>> space;
 
-      std::unique_ptr<Triangulation<dim>> triangulation;
-      std::unique_ptr<FE_Q<dim>>          fe;
-      DoFHandler<dim>                     dof_handler;
-      IndexSet                            owned, relevant;
-      AffineConstraints<double>           constraints;
-      PETScWrappers::MPI::SparseMatrix    mass;
       PETScWrappers::MPI::SparseMatrix    fp_operator; // a(ρ, v)
-      PETScWrappers::MPI::Vector          integrals;   // ∫φ_i
       PETScWrappers::MPI::Vector          rho, owned_rho;
       PETScWrappers::MPI::Vector          rho_ss, owned_rho_ss;
       PETScWrappers::MPI::Vector          phi; // with ghosts
@@ -370,8 +362,7 @@ namespace relax
       mesh.parse_parameters(prm);
       time_parameters.parse_parameters(prm);
       landscape = create_landscape<dim>(prm);
-      domain    = landscape->domain();
-      fe        = std::make_unique<FE_Q<dim>>(mesh.degree);
+      space     = std::make_unique<ScalarSpace<dim>>(comm, landscape->domain(), mesh.degree);
 
       const std::string name = landscape_name(prm);
       prm.enter_subsection("fokker-planck");
@@ -442,40 +433,17 @@ namespace relax
 
     template <int dim>
     void
-    FokkerPlanckProblem<dim>::make_mesh(const unsigned int refinement)
-    {
-      dof_handler.clear();
-      triangulation = make_triangulation<dim>(comm);
-      build_mesh(*triangulation, domain, refinement);
-    }
-
-    template <int dim>
-    void
     FokkerPlanckProblem<dim>::setup_system()
     {
-      dof_handler.reinit(*triangulation);
-      dof_handler.distribute_dofs(*fe);
-      owned = dof_handler.locally_owned_dofs();
-      DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
-      constraints.clear();
-      constraints.reinit(relevant);
-      add_periodicity_constraints(dof_handler, domain, constraints);
-      constraints.close();
-
-      DynamicSparsityPattern pattern(relevant);
-      DoFTools::make_sparsity_pattern(dof_handler, pattern, constraints, false);
-      SparsityTools::distribute_sparsity_pattern(pattern, owned, comm, relevant);
-      mass.reinit(owned, owned, pattern, comm);
-      fp_operator.reinit(owned, owned, pattern, comm);
-      integrals.reinit(owned, comm);
-      rho.reinit(owned, relevant, comm);
-      owned_rho.reinit(owned, comm);
-      rho_ss.reinit(owned, relevant, comm);
-      owned_rho_ss.reinit(owned, comm);
-      phi.reinit(owned, relevant, comm);
+      space->reinit(fp_operator);
+      rho          = space->ghosted_vector();
+      owned_rho    = space->owned_vector();
+      rho_ss       = space->ghosted_vector();
+      owned_rho_ss = space->owned_vector();
+      phi          = space->ghosted_vector();
       assemble_operators();
-      f_at_quadrature = landscape_at_quadrature_points(dof_handler, *landscape);
-      stepper = std::make_unique<ThetaStepper>(mass, fp_operator, linear_solver, false, comm);
+      f_at_quadrature = landscape_at_quadrature_points(space->dof_handler(), *landscape);
+      stepper = std::make_unique<ThetaStepper>(space->mass(), fp_operator, linear_solver, false, comm);
     }
 
     template <int dim>
@@ -485,21 +453,18 @@ namespace relax
       // a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v: the weak form of
       // −div(−ρb + β⁻¹ div(Dρ)) with zero flux on the boundary, so that
       // Σ_i a(φ_j, φ_i) = 0 and M ρ' + A ρ = 0 conserves mass exactly.
-      const QGauss<dim>  quadrature(fe->degree + 1);
-      FEValues<dim>      fe_values(*fe, quadrature,
+      const QGauss<dim>  quadrature(space->fe().degree + 1);
+      FEValues<dim>      fe_values(space->fe(), quadrature,
                               update_values | update_gradients |
                                 update_quadrature_points | update_JxW_values);
-      const unsigned int n = fe->n_dofs_per_cell();
-      FullMatrix<double> cell_mass(n, n), cell_operator(n, n);
-      Vector<double>     cell_integrals(n);
+      const unsigned int n = space->fe().n_dofs_per_cell();
+      FullMatrix<double> cell_operator(n, n);
       std::vector<types::global_dof_index> indices(n);
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : space->dof_handler().active_cell_iterators())
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
-            cell_mass      = 0;
-            cell_operator  = 0;
-            cell_integrals = 0;
+            cell_operator = 0;
             for (const unsigned int q : fe_values.quadrature_point_indices())
               {
                 const Point<dim> &            x = fe_values.quadrature_point(q);
@@ -509,26 +474,17 @@ namespace relax
                 const double w = fe_values.JxW(q);
                 for (unsigned int i = 0; i < n; ++i)
                   {
-                    const double          v      = fe_values.shape_value(i, q);
                     const Tensor<1, dim> &grad_v = fe_values.shape_grad(i, q);
-                    cell_integrals(i) += v * w;
                     for (unsigned int j = 0; j < n; ++j)
-                      {
-                        const double          u      = fe_values.shape_value(j, q);
-                        const Tensor<1, dim> &grad_u = fe_values.shape_grad(j, q);
-                        cell_mass(i, j) += v * u * w;
-                        cell_operator(i, j) += (D * grad_u + u * transport) * grad_v * w;
-                      }
+                      cell_operator(i, j) += (D * fe_values.shape_grad(j, q) +
+                                              fe_values.shape_value(j, q) * transport) *
+                                             grad_v * w;
                   }
               }
             cell->get_dof_indices(indices);
-            constraints.distribute_local_to_global(cell_mass, indices, mass);
-            constraints.distribute_local_to_global(cell_operator, indices, fp_operator);
-            integrals.add(indices, cell_integrals);
+            space->constraints().distribute_local_to_global(cell_operator, indices, fp_operator);
           }
-      mass.compress(VectorOperation::add);
       fp_operator.compress(VectorOperation::add);
-      integrals.compress(VectorOperation::add);
     }
 
     template <int dim>
@@ -540,10 +496,10 @@ namespace relax
       // where ρ_ss surely is not small, by ρ_k = 1; solve; normalise.
       const auto start = std::chrono::steady_clock::now();
       std::map<types::global_dof_index, Point<dim>> points;
-      DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
+      DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, space->dof_handler(), points);
       std::pair<double, types::global_dof_index> best{std::numeric_limits<double>::max(), 0};
       for (const auto &[index, x] : points)
-        if (owned.is_element(index) && !constraints.is_constrained(index))
+        if (space->owned().is_element(index) && !space->constraints().is_constrained(index))
           best = std::min(best, std::make_pair(landscape->value(x), index));
       const auto all = Utilities::MPI::all_gather(comm, best);
       const types::global_dof_index pinned = std::min_element(all.begin(), all.end())->second;
@@ -551,9 +507,9 @@ namespace relax
       Mat pinned_matrix;
       MatDuplicate(static_cast<Mat>(fp_operator), MAT_COPY_VALUES, &pinned_matrix);
       const PetscInt row = pinned;
-      MatZeroRows(pinned_matrix, owned.is_element(pinned) ? 1 : 0, &row, 1.0, nullptr, nullptr);
-      PETScWrappers::MPI::Vector rhs(owned, comm);
-      if (owned.is_element(pinned))
+      MatZeroRows(pinned_matrix, space->owned().is_element(pinned) ? 1 : 0, &row, 1.0, nullptr, nullptr);
+      PETScWrappers::MPI::Vector rhs(space->owned(), comm);
+      if (space->owned().is_element(pinned))
         rhs(pinned) = 1;
       rhs.compress(VectorOperation::insert);
       owned_rho_ss = 0;
@@ -561,8 +517,8 @@ namespace relax
       solver.set_matrix(pinned_matrix);
       total_iterations += solver.solve(owned_rho_ss, rhs);
       MatDestroy(&pinned_matrix);
-      constraints.distribute(owned_rho_ss);
-      const double total = integrals * owned_rho_ss;
+      space->constraints().distribute(owned_rho_ss);
+      const double total = space->integrals() * owned_rho_ss;
       if (!(std::isfinite(total) && total > 0))
         throw std::runtime_error("the steady-state solve gave a density of mass " +
                                  std::to_string(total));
@@ -582,8 +538,8 @@ namespace relax
       // is gone: Φ is capped there at β⁻¹ log 1e8 above its minimum.
       const double largest = global_max(owned_rho_ss).value;
       const double floor   = 1e-8 * largest;
-      PETScWrappers::MPI::Vector owned_phi(owned, comm);
-      for (const auto index : owned)
+      PETScWrappers::MPI::Vector owned_phi(space->owned(), comm);
+      for (const auto index : space->owned())
         owned_phi(index) = -std::log(std::max(static_cast<double>(owned_rho_ss(index)), floor)) / beta;
       owned_phi.compress(VectorOperation::insert);
       phi_shift = global_min(owned_phi).value;
@@ -611,7 +567,7 @@ namespace relax
           const double         determinant_ = determinant(initial_covariance);
           const double         norm = 1 / std::sqrt(std::pow(2 * M_PI, dim) * determinant_);
           VectorTools::interpolate(
-            dof_handler,
+            space->dof_handler(),
             ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &x) {
               const Tensor<1, dim> r = x - Point<dim>(initial_mean);
               return norm * std::exp(-0.5 * (r * (inverse * r)));
@@ -624,10 +580,10 @@ namespace relax
         {
           auto expression = make_expression<dim>(initial_expression, {}, false,
                                                   "/fokker-planck/initial expression");
-          VectorTools::interpolate(dof_handler, *expression, owned_rho);
+          VectorTools::interpolate(space->dof_handler(), *expression, owned_rho);
         }
-      constraints.distribute(owned_rho);
-      const double total = integrals * owned_rho;
+      space->constraints().distribute(owned_rho);
+      const double total = space->integrals() * owned_rho;
       if (!(total > 0))
         throw InputError("/fokker-planck/initial density",
                          "the initial density has mass " + std::to_string(total) +
@@ -648,7 +604,7 @@ namespace relax
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++steps_this_run;
       total_iterations += last_iterations;
-      constraints.distribute(owned_rho);
+      space->constraints().distribute(owned_rho);
       if (!std::isfinite(owned_rho.l2_norm()))
         throw std::runtime_error("the density became NaN or infinite in the step from t = " +
                                  std::to_string(time) +
@@ -661,22 +617,13 @@ namespace relax
     Diagnostics::Row
     FokkerPlanckProblem<dim>::diagnostics(const double time)
     {
-      const auto figures = evaluate_density(dof_handler, rho,
+      const auto figures = evaluate_density(space->dof_handler(), rho,
                                             with_steady_state ? &rho_ss : nullptr,
                                             *landscape, f_at_quadrature, beta, phi_shift, reference_at(time));
       // Where ρ is smallest: the support point of the smallest entry.
       const Extremum smallest = global_min(owned_rho);
-      std::vector<double> where(dim, 0.0);
-      {
-        std::map<types::global_dof_index, Point<dim>> points;
-        if (owned.is_element(smallest.index))
-          {
-            DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
-            for (unsigned int d = 0; d < dim; ++d)
-              where[d] = points[smallest.index][d];
-          }
-        Utilities::MPI::sum(where, comm, where);
-      }
+      const Point<dim>    location = space->support_point(smallest.index);
+      std::vector<double> where(location.begin_raw(), location.end_raw());
       const char *axes = "xyz";
       Diagnostics::Row row = {{"mass", figures.mass},
                               {"mass drift", figures.mass - initial_mass},
@@ -706,14 +653,14 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::output_fields(FieldOutput &output, const double time, const unsigned int index)
     {
-      PETScWrappers::MPI::Vector owned_log(owned, comm);
-      for (const auto i : owned)
+      PETScWrappers::MPI::Vector owned_log(space->owned(), comm);
+      for (const auto i : space->owned())
         owned_log(i) = std::log(std::max(static_cast<double>(owned_rho(i)), 1e-300));
       owned_log.compress(VectorOperation::insert);
-      PETScWrappers::MPI::Vector log_rho(owned, relevant, comm);
+      PETScWrappers::MPI::Vector log_rho(space->owned(), space->relevant(), comm);
       log_rho = owned_log;
       DataOut<dim> data_out;
-      data_out.attach_dof_handler(dof_handler);
+      data_out.attach_dof_handler(space->dof_handler());
       data_out.add_data_vector(rho, "rho");
       data_out.add_data_vector(log_rho, "log_rho");
       data_out.build_patches(mesh.degree);
@@ -724,18 +671,18 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::write_steady_state_fields()
     {
-      PETScWrappers::MPI::Vector owned_f(owned, comm);
-      VectorTools::interpolate(dof_handler,
+      PETScWrappers::MPI::Vector owned_f(space->owned(), comm);
+      VectorTools::interpolate(space->dof_handler(),
                                ScalarFunctionFromFunctionObject<dim>(
                                  [&](const Point<dim> &x) { return landscape->value(x); }),
                                owned_f);
-      PETScWrappers::MPI::Vector f(owned, relevant, comm);
+      PETScWrappers::MPI::Vector f(space->owned(), space->relevant(), comm);
       f = owned_f;
       // ρ_ss = scale · e^{−βΦ} with Φ shifted by phi_shift.
       const double scale = std::exp(-beta * phi_shift);
       SteadyStateFields<dim> derived(*landscape, beta, scale, std::log(1e8) / beta);
       DataOut<dim> data_out;
-      data_out.attach_dof_handler(dof_handler);
+      data_out.attach_dof_handler(space->dof_handler());
       data_out.add_data_vector(rho_ss, "rho_ss");
       data_out.add_data_vector(phi, "Phi");
       data_out.add_data_vector(f, "f");
@@ -750,7 +697,7 @@ namespace relax
     FokkerPlanckProblem<dim>::steady_state_summary()
     {
       const auto figures =
-        evaluate_density(dof_handler, rho_ss, &rho_ss, *landscape, f_at_quadrature, beta, phi_shift, {});
+        evaluate_density(space->dof_handler(), rho_ss, &rho_ss, *landscape, f_at_quadrature, beta, phi_shift, {});
       Json summary = Json::object();
       summary.set("mass", figures.mass)
         .set("min", global_min(owned_rho_ss).value)
@@ -759,17 +706,8 @@ namespace relax
 
       // Where ρ_ss is largest: its most likely location.
       const Extremum largest = global_max(owned_rho_ss);
-      std::vector<double> where(dim, 0.0);
-      {
-        std::map<types::global_dof_index, Point<dim>> points;
-        if (owned.is_element(largest.index))
-          {
-            DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dof_handler, points);
-            for (unsigned int d = 0; d < dim; ++d)
-              where[d] = points[largest.index][d];
-          }
-        Utilities::MPI::sum(where, comm, where);
-      }
+      const Point<dim>    location = space->support_point(largest.index);
+      std::vector<double> where(location.begin_raw(), location.end_raw());
       summary.set("argmax", where);
       std::vector<double> mean(dim), covariance;
       for (unsigned int a = 0; a < dim; ++a)
@@ -786,13 +724,13 @@ namespace relax
       // against the deviation, so E[g²] − c² would cancel. Negative
       // values of ρ_ss (under-resolution) get no weight.
       {
-        const QGauss<dim>   quadrature(fe->degree + 2);
-        FEValues<dim>       fe_values(*fe, quadrature,
+        const QGauss<dim>   quadrature(space->fe().degree + 2);
+        FEValues<dim>       fe_values(space->fe(), quadrature,
                                 update_values | update_quadrature_points | update_JxW_values);
         std::vector<double> values(quadrature.size());
         const auto          accumulate = [&](const double c) {
           std::vector<double> sums(2, 0.0);
-          for (const auto &cell : dof_handler.active_cell_iterators())
+          for (const auto &cell : space->dof_handler().active_cell_iterators())
             if (cell->is_locally_owned())
               {
                 fe_values.reinit(cell);
@@ -817,12 +755,12 @@ namespace relax
         {
           // The closed form, normalised on the mesh as ρ_ss is.
           const auto raw = [this](const Point<dim> &x) { return reference_steady->value(x); };
-          const double z = evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, raw).reference_mass;
+          const double z = evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, raw).reference_mass;
           const auto normalised = [&](const Point<dim> &x) { return raw(x) / z; };
           const double error =
-            evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, normalised).reference_l2_error;
+            evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, normalised).reference_l2_error;
           const double norm =
-            evaluate_density<dim>(dof_handler, rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0,
+            evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0,
                              [](const Point<dim> &) { return 0.0; }).reference_l2_error;
           summary.set("reference L2 error", error).set("reference relative L2 error", error / norm);
         }
@@ -830,7 +768,7 @@ namespace relax
       Json probe_list = Json::array();
       for (const Point<dim> &x : probes)
         {
-          const auto [value, gradient] = evaluate_at_point(dof_handler, rho_ss, x);
+          const auto [value, gradient] = evaluate_at_point(space->dof_handler(), rho_ss, x);
           const Tensor<1, dim> grad_phi = -gradient / (beta * value);
           const Tensor<1, dim> j        = landscape->drift(x) + landscape->diffusion(x) * grad_phi -
                                    landscape->diffusion_divergence(x) / beta;
@@ -859,7 +797,7 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::save_state(const std::string &prefix)
     {
-      save_mesh_and_vectors(dof_handler, {&rho, &rho_ss}, prefix);
+      save_mesh_and_vectors(space->dof_handler(), {&rho, &rho_ss}, prefix);
       if (context.folder.is_root())
         write_file_atomically(prefix + ".fokker_planck",
                               std::to_string(steps_done) + " " + std::to_string(total_iterations) + "\n");
@@ -869,12 +807,11 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::load_state(const std::string &prefix)
     {
-      make_mesh(0);
-      load_mesh(*triangulation, prefix);
+      space->load(prefix);
       setup_system();
-      load_vectors(dof_handler, {&owned_rho, &owned_rho_ss}, prefix);
-      constraints.distribute(owned_rho);
-      constraints.distribute(owned_rho_ss);
+      load_vectors(space->dof_handler(), {&owned_rho, &owned_rho_ss}, prefix);
+      space->constraints().distribute(owned_rho);
+      space->constraints().distribute(owned_rho_ss);
       rho    = owned_rho;
       rho_ss = owned_rho_ss;
       if (with_steady_state)
@@ -890,8 +827,8 @@ namespace relax
     {
       if (!context.resume)
         {
-          make_mesh(mesh.refinement);
-          check_diffusion(*landscape, *triangulation, "/Landscape");
+          space->create(mesh.refinement);
+          check_diffusion(*landscape, space->triangulation(), "/Landscape");
           setup_system();
           if (with_steady_state)
             solve_steady_state();
@@ -935,7 +872,7 @@ namespace relax
             }
           PETScWrappers::MPI::Vector difference(owned_rho), m_difference(owned_rho);
           difference -= owned_rho_ss;
-          mass.vmult(m_difference, difference);
+          space->mass().vmult(m_difference, difference);
           Json transient = Json::object();
           transient.set("final time", table.last("time"))
             .set("steps", loop.n_steps())
@@ -958,15 +895,15 @@ namespace relax
           write_steady_state_fields();
           summary.set("steady state", steady_state_summary());
         }
-      summary.set("cells", triangulation->n_global_active_cells())
-        .set("dofs", dof_handler.n_dofs())
+      summary.set("cells", space->triangulation().n_global_active_cells())
+        .set("dofs", space->dof_handler().n_dofs())
         .set("degree", mesh.degree)
-        .set("h", GridTools::minimal_cell_diameter(*triangulation) / std::sqrt(double(dim)));
+        .set("h", GridTools::minimal_cell_diameter(space->triangulation()) / std::sqrt(double(dim)));
       // Timings go to a file of their own: they differ from run to run, and
       // summary.json must not (resumed and distributed runs compare equal).
       context.folder.write("timings.json",
                            Json::object()
-                             .set("dofs", dof_handler.n_dofs())
+                             .set("dofs", space->dof_handler().n_dofs())
                              .set("mpi ranks", Utilities::MPI::n_mpi_processes(comm))
                              .set("linear solver", linear_solver.method)
                              .set("steady state seconds", steady_seconds)
@@ -977,7 +914,7 @@ namespace relax
                              .dump());
       context.folder.finish(summary);
       if (context.folder.is_root())
-        std::cout << "  " << dof_handler.n_dofs() << " DoFs, β = " << beta
+        std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, β = " << beta
                   << (with_steady_state && !context.resume ? ", steady state solved in " + std::to_string(steady_seconds) + " s" : "")
                   << std::endl;
     }

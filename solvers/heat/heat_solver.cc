@@ -32,6 +32,7 @@
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
 #include "solvers/common/run_folder.h"
+#include "solvers/common/scalar_space.h"
 #include "solvers/common/time_loop.h"
 #include "solvers/common/vector_tools.h"
 #include "solvers/solver.h"
@@ -137,41 +138,31 @@ namespace relax
       load_state(const std::string &prefix) override;
 
     private:
-      void
-      make_mesh(unsigned int refinement);
+      /// Vectors, the stiffness matrix and the stepper on a new space.
       void
       setup_system();
-      void
-      assemble_mass_and_stiffness();
       double
       l2_error(double time);
 
-      RunContext &                    context;
-      MPI_Comm                        comm;
-      MeshParameters                  mesh;
-      TimeParameters                  time_parameters;
-      double                          kappa;
-      Tensor<1, dim>                  mean;
-      double                          s0;
-      unsigned int                    damped_steps;
-      LinearSolverParameters          linear_solver;
-      std::unique_ptr<Landscape<dim>> landscape;
-      Domain<dim>                     domain;
+      RunContext &                      context;
+      MPI_Comm                          comm;
+      MeshParameters                    mesh;
+      TimeParameters                    time_parameters;
+      double                            kappa;
+      Tensor<1, dim>                    mean;
+      double                            s0;
+      unsigned int                      damped_steps;
+      LinearSolverParameters            linear_solver;
+      std::unique_ptr<Landscape<dim>>   landscape;
+      std::unique_ptr<ScalarSpace<dim>> space;
 
-      std::unique_ptr<Triangulation<dim>> triangulation;
-      std::unique_ptr<FE_Q<dim>>          fe;
-      DoFHandler<dim>                     dof_handler;
-      IndexSet                            owned, relevant;
-      AffineConstraints<double>           constraints;
-      PETScWrappers::MPI::SparseMatrix    mass;
-      PETScWrappers::MPI::SparseMatrix    stiffness; // κ ∫∇φ_i·∇φ_j
-      PETScWrappers::MPI::Vector          integrals;      // ∫φ_i dx
-      PETScWrappers::MPI::Vector          solution;       // with ghosts
-      PETScWrappers::MPI::Vector          owned_solution; // without
-      std::unique_ptr<ThetaStepper>        stepper;
-      unsigned int                         steps_done     = 0;
-      unsigned int                         last_iterations = 0;
-      double                               initial_mass    = 0;
+      PETScWrappers::MPI::SparseMatrix stiffness;      // κ ∫∇φ_i·∇φ_j
+      PETScWrappers::MPI::Vector       solution;       // with ghosts
+      PETScWrappers::MPI::Vector       owned_solution; // without
+      std::unique_ptr<ThetaStepper>    stepper;
+      unsigned int                     steps_done      = 0;
+      unsigned int                     last_iterations = 0;
+      double                           initial_mass    = 0;
     };
 
     template <int dim>
@@ -181,7 +172,6 @@ namespace relax
     {
       ParameterHandler &prm = context.prm;
       mesh.parse_parameters(prm);
-      fe = std::make_unique<FE_Q<dim>>(mesh.degree);
       time_parameters.parse_parameters(prm);
       prm.enter_subsection("heat");
       kappa = prm.get_double("diffusivity");
@@ -201,102 +191,53 @@ namespace relax
       if (!(s0 > 0))
         throw InputError("/heat/initial standard deviation", "must be positive");
       landscape = create_landscape<dim>(prm);
-      domain    = landscape->domain();
-    }
-
-    template <int dim>
-    void
-    HeatProblem<dim>::make_mesh(const unsigned int refinement)
-    {
-      dof_handler.clear();
-      triangulation = make_triangulation<dim>(comm);
-      build_mesh(*triangulation, domain, refinement);
+      space     = std::make_unique<ScalarSpace<dim>>(comm, landscape->domain(), mesh.degree);
     }
 
     template <int dim>
     void
     HeatProblem<dim>::setup_system()
     {
-      dof_handler.reinit(*triangulation);
-      dof_handler.distribute_dofs(*fe);
-      owned = dof_handler.locally_owned_dofs();
-      DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
-
-      constraints.clear();
-      constraints.reinit(relevant);
-      add_periodicity_constraints(dof_handler, domain, constraints);
-      constraints.close();
-
-      DynamicSparsityPattern pattern(relevant);
-      DoFTools::make_sparsity_pattern(dof_handler, pattern, constraints, false);
-      SparsityTools::distribute_sparsity_pattern(pattern, owned, comm, relevant);
-      mass.reinit(owned, owned, pattern, comm);
-      stiffness.reinit(owned, owned, pattern, comm);
-      solution.reinit(owned, relevant, comm);
-      owned_solution.reinit(owned, comm);
-      integrals.reinit(owned, comm);
-      assemble_mass_and_stiffness();
-      stepper = std::make_unique<ThetaStepper>(mass, stiffness, linear_solver, true, comm);
-    }
-
-    template <int dim>
-    void
-    HeatProblem<dim>::assemble_mass_and_stiffness()
-    {
-      const QGauss<dim>  quadrature(fe->degree + 1);
-      FEValues<dim>      fe_values(*fe, quadrature,
-                              update_values | update_gradients | update_JxW_values);
-      const unsigned int n = fe->n_dofs_per_cell();
-      FullMatrix<double> cell_mass(n, n), cell_stiffness(n, n);
-      Vector<double>     cell_integrals(n);
+      solution       = space->ghosted_vector();
+      owned_solution = space->owned_vector();
+      space->reinit(stiffness);
+      const auto &       fe = space->fe();
+      const QGauss<dim>  quadrature(fe.degree + 1);
+      FEValues<dim>      fe_values(fe, quadrature, update_gradients | update_JxW_values);
+      const unsigned int n = fe.n_dofs_per_cell();
+      FullMatrix<double> cell_stiffness(n, n);
       std::vector<types::global_dof_index> indices(n);
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : space->dof_handler().active_cell_iterators())
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
-            cell_mass      = 0;
             cell_stiffness = 0;
-            cell_integrals = 0;
             for (const unsigned int q : fe_values.quadrature_point_indices())
               for (unsigned int i = 0; i < n; ++i)
-                {
-                cell_integrals(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
                 for (unsigned int j = 0; j < n; ++j)
-                  {
-                    cell_mass(i, j) += fe_values.shape_value(i, q) *
-                                       fe_values.shape_value(j, q) *
-                                       fe_values.JxW(q);
-                    cell_stiffness(i, j) += kappa * fe_values.shape_grad(i, q) *
-                                            fe_values.shape_grad(j, q) *
-                                            fe_values.JxW(q);
-                  }
-                }
+                  cell_stiffness(i, j) += kappa * fe_values.shape_grad(i, q) *
+                                          fe_values.shape_grad(j, q) * fe_values.JxW(q);
             cell->get_dof_indices(indices);
-            // The mass is Σ u_i ∫φ_i over all DoFs, constrained ones
-            // included, so these weights are summed without constraints.
-            integrals.add(indices, cell_integrals);
-            constraints.distribute_local_to_global(cell_mass, indices, mass);
-            constraints.distribute_local_to_global(cell_stiffness, indices, stiffness);
+            space->constraints().distribute_local_to_global(cell_stiffness, indices, stiffness);
           }
-      mass.compress(VectorOperation::add);
       stiffness.compress(VectorOperation::add);
-      integrals.compress(VectorOperation::add);
+      stepper = std::make_unique<ThetaStepper>(space->mass(), stiffness, linear_solver, true, comm);
     }
 
     template <int dim>
     void
     HeatProblem<dim>::set_initial_condition()
     {
-      make_mesh(mesh.refinement);
-      check_diffusion(*landscape, *triangulation, "/Landscape");
+      space->create(mesh.refinement);
+      check_diffusion(*landscape, space->triangulation(), "/Landscape");
       setup_system();
-      ExactHeatSolution<dim> exact(mean, s0, kappa, domain);
+      ExactHeatSolution<dim> exact(mean, s0, kappa, space->domain());
       exact.set_time(0);
-      VectorTools::interpolate(dof_handler, exact, owned_solution);
-      constraints.distribute(owned_solution);
+      VectorTools::interpolate(space->dof_handler(), exact, owned_solution);
+      space->constraints().distribute(owned_solution);
       solution     = owned_solution;
       steps_done   = 0;
-      initial_mass = integrals * owned_solution;
+      initial_mass = space->integrals() * owned_solution;
     }
 
     template <int dim>
@@ -306,7 +247,7 @@ namespace relax
       // Crank–Nicolson after the damped (backward Euler) start.
       const double theta = steps_done < damped_steps ? 1.0 : 0.5;
       last_iterations    = stepper->step(owned_solution, time_step, theta);
-      constraints.distribute(owned_solution);
+      space->constraints().distribute(owned_solution);
       solution = owned_solution;
       ++steps_done;
     }
@@ -315,16 +256,16 @@ namespace relax
     double
     HeatProblem<dim>::l2_error(const double time)
     {
-      ExactHeatSolution<dim> exact(mean, s0, kappa, domain);
+      ExactHeatSolution<dim> exact(mean, s0, kappa, space->domain());
       exact.set_time(time);
-      Vector<double> cell_errors(triangulation->n_active_cells());
-      VectorTools::integrate_difference(dof_handler,
+      Vector<double> cell_errors(space->triangulation().n_active_cells());
+      VectorTools::integrate_difference(space->dof_handler(),
                                         solution,
                                         exact,
                                         cell_errors,
-                                        QGauss<dim>(fe->degree + 2),
+                                        QGauss<dim>(space->fe().degree + 2),
                                         VectorTools::L2_norm);
-      return VectorTools::compute_global_error(*triangulation,
+      return VectorTools::compute_global_error(space->triangulation(),
                                                cell_errors,
                                                VectorTools::L2_norm);
     }
@@ -333,7 +274,7 @@ namespace relax
     Diagnostics::Row
     HeatProblem<dim>::diagnostics(const double time)
     {
-      const double total = integrals * owned_solution;
+      const double total = space->integrals() * owned_solution;
       return {{"mass", total},
               {"mass drift", (total - initial_mass) / initial_mass},
               {"min u", global_min(owned_solution).value},
@@ -346,16 +287,16 @@ namespace relax
     void
     HeatProblem<dim>::output_fields(FieldOutput &output, const double time, const unsigned int index)
     {
-      ExactHeatSolution<dim> exact(mean, s0, kappa, domain);
+      ExactHeatSolution<dim> exact(mean, s0, kappa, space->domain());
       exact.set_time(time);
-      PETScWrappers::MPI::Vector error_owned(owned, comm);
-      VectorTools::interpolate(dof_handler, exact, error_owned);
+      PETScWrappers::MPI::Vector error_owned = space->owned_vector();
+      VectorTools::interpolate(space->dof_handler(), exact, error_owned);
       error_owned.sadd(-1, 1, owned_solution);
-      PETScWrappers::MPI::Vector error(owned, relevant, comm);
+      PETScWrappers::MPI::Vector error = space->ghosted_vector();
       error = error_owned;
 
       DataOut<dim> data_out;
-      data_out.attach_dof_handler(dof_handler);
+      data_out.attach_dof_handler(space->dof_handler());
       data_out.add_data_vector(solution, "u");
       data_out.add_data_vector(error, "error");
       data_out.build_patches(mesh.degree);
@@ -366,7 +307,7 @@ namespace relax
     void
     HeatProblem<dim>::save_state(const std::string &prefix)
     {
-      save_mesh_and_vectors(dof_handler, {&solution}, prefix);
+      save_mesh_and_vectors(space->dof_handler(), {&solution}, prefix);
       if (context.folder.is_root())
         write_file_atomically(prefix + ".heat",
                               std::to_string(steps_done) + " " +
@@ -377,11 +318,10 @@ namespace relax
     void
     HeatProblem<dim>::load_state(const std::string &prefix)
     {
-      make_mesh(0);
-      load_mesh(*triangulation, prefix);
+      space->load(prefix);
       setup_system();
-      load_vectors(dof_handler, {&owned_solution}, prefix);
-      constraints.distribute(owned_solution);
+      load_vectors(space->dof_handler(), {&owned_solution}, prefix);
+      space->constraints().distribute(owned_solution);
       solution = owned_solution;
       std::istringstream state(read_file(prefix + ".heat"));
       state >> steps_done >> initial_mass;
@@ -396,13 +336,12 @@ namespace relax
       TimeLoop loop(time_parameters, context.folder, "heat", parameters.str());
       const Diagnostics &table = loop.run(*this, context.resume);
 
-      const double h = GridTools::minimal_cell_diameter(*triangulation) / std::sqrt(double(dim));
       Json summary = Json::object();
       summary.set("solver", "heat")
         .set("dimension", dim)
-        .set("cells", triangulation->n_global_active_cells())
-        .set("dofs", dof_handler.n_dofs())
-        .set("h", h)
+        .set("cells", space->triangulation().n_global_active_cells())
+        .set("dofs", space->dof_handler().n_dofs())
+        .set("h", space->mesh_size())
         .set("degree", mesh.degree)
         .set("steps", loop.n_steps())
         .set("final time", table.last("time"))
@@ -412,7 +351,7 @@ namespace relax
         .set("L2 error", table.last("L2 error"));
       context.folder.finish(summary);
       if (context.folder.is_root())
-        std::cout << "  " << dof_handler.n_dofs() << " DoFs, " << loop.n_steps()
+        std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, " << loop.n_steps()
                   << " steps to t = " << table.last("time")
                   << ": L2 error " << table.last("L2 error") << ", mass drift "
                   << table.last("mass drift") << std::endl;

@@ -28,35 +28,8 @@ namespace
 {
   constexpr double pi = dealii::numbers::PI;
 
-  /// A point uniformly in the landscape's box (seeded: reproducible).
-  template <int dim>
-  dealii::Point<dim>
-  random_point(const relax::Domain<dim> &domain, std::mt19937_64 &generator)
-  {
-    std::uniform_real_distribution<double> unit(0., 1.);
-    dealii::Point<dim>                     x;
-    for (unsigned int i = 0; i < dim; ++i)
-      x[i] =
-        domain.lower[i] + unit(generator) * (domain.upper[i] - domain.lower[i]);
-    return x;
-  }
-
-  /// Fourth-order central difference of a scalar function along e_i:
-  /// error h⁴|g⁽⁵⁾|/30 + ~2e-16|g|/h, about 1e-12 here for h = 1e-4.
-  template <int dim>
-  double
-  partial(const std::function<double(const dealii::Point<dim> &)> &g,
-          const dealii::Point<dim>                                &x,
-          const unsigned int                                       i,
-          const double                                             h = 1e-4)
-  {
-    dealii::Point<dim> p1 = x, p2 = x, m1 = x, m2 = x;
-    p1[i] += h;
-    p2[i] += 2 * h;
-    m1[i] -= h;
-    m2[i] -= 2 * h;
-    return (g(m2) - 8 * g(m1) + 8 * g(p1) - g(p2)) / (12 * h);
-  }
+  using relax::testing::partial;
+  using relax::testing::random_point;
 
   /// The largest errors found by check_landscape, for the log.
   struct Errors

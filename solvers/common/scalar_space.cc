@@ -1,0 +1,143 @@
+#include "solvers/common/scalar_space.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q1.h>
+#include <deal.II/grid/grid_tools.h>
+#include <deal.II/lac/sparsity_tools.h>
+
+#include "solvers/common/checkpoint.h"
+#include "solvers/common/discretisation.h"
+
+namespace relax
+{
+  template <int dim>
+  ScalarSpace<dim>::ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, const unsigned int degree)
+    : comm(comm)
+    , box(domain)
+    , element(degree)
+  {}
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::create(const unsigned int refinement)
+  {
+    dofs.clear();
+    mesh = make_triangulation<dim>(comm);
+    build_mesh(*mesh, box, refinement);
+    setup();
+  }
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::load(const std::string &prefix)
+  {
+    dofs.clear();
+    mesh = make_triangulation<dim>(comm);
+    build_mesh(*mesh, box, 0);
+    load_mesh(*mesh, prefix);
+    setup();
+  }
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::setup()
+  {
+    using namespace dealii;
+    dofs.reinit(*mesh);
+    dofs.distribute_dofs(element);
+    owned_dofs = dofs.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dofs, relevant_dofs);
+    constraint_set.clear();
+    constraint_set.reinit(relevant_dofs);
+    add_periodicity_constraints(dofs, box, constraint_set);
+    constraint_set.close();
+
+    pattern = std::make_unique<DynamicSparsityPattern>(relevant_dofs);
+    DoFTools::make_sparsity_pattern(dofs, *pattern, constraint_set, false);
+    SparsityTools::distribute_sparsity_pattern(*pattern, owned_dofs, comm, relevant_dofs);
+
+    reinit(mass_matrix);
+    basis_integrals.reinit(owned_dofs, comm);
+    const QGauss<dim>  quadrature(element.degree + 1);
+    FEValues<dim>      fe_values(element, quadrature, update_values | update_JxW_values);
+    const unsigned int n = element.n_dofs_per_cell();
+    FullMatrix<double> cell_mass(n, n);
+    Vector<double>     cell_integrals(n);
+    std::vector<types::global_dof_index> indices(n);
+    for (const auto &cell : dofs.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          cell_mass      = 0;
+          cell_integrals = 0;
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            for (unsigned int i = 0; i < n; ++i)
+              {
+                cell_integrals(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
+                for (unsigned int j = 0; j < n; ++j)
+                  cell_mass(i, j) +=
+                    fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
+              }
+          cell->get_dof_indices(indices);
+          constraint_set.distribute_local_to_global(cell_mass, indices, mass_matrix);
+          basis_integrals.add(indices, cell_integrals);
+        }
+    mass_matrix.compress(VectorOperation::add);
+    basis_integrals.compress(VectorOperation::add);
+  }
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::reinit(dealii::PETScWrappers::MPI::SparseMatrix &matrix) const
+  {
+    matrix.reinit(owned_dofs, owned_dofs, *pattern, comm);
+  }
+
+  template <int dim>
+  dealii::PETScWrappers::MPI::Vector
+  ScalarSpace<dim>::owned_vector() const
+  {
+    return dealii::PETScWrappers::MPI::Vector(owned_dofs, comm);
+  }
+
+  template <int dim>
+  dealii::PETScWrappers::MPI::Vector
+  ScalarSpace<dim>::ghosted_vector() const
+  {
+    return dealii::PETScWrappers::MPI::Vector(owned_dofs, relevant_dofs, comm);
+  }
+
+  template <int dim>
+  double
+  ScalarSpace<dim>::mesh_size() const
+  {
+    return dealii::GridTools::minimal_cell_diameter(*mesh) / std::sqrt(double(dim));
+  }
+
+  template <int dim>
+  dealii::Point<dim>
+  ScalarSpace<dim>::support_point(const dealii::types::global_dof_index index) const
+  {
+    using namespace dealii;
+    std::vector<double> where(dim, 0.0);
+    if (owned_dofs.is_element(index))
+      {
+        std::map<types::global_dof_index, Point<dim>> points;
+        DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dofs, points);
+        for (unsigned int d = 0; d < dim; ++d)
+          where[d] = points[index][d];
+      }
+    Utilities::MPI::sum(where, comm, where);
+    Point<dim> x;
+    for (unsigned int d = 0; d < dim; ++d)
+      x[d] = where[d];
+    return x;
+  }
+
+  template class ScalarSpace<1>;
+  template class ScalarSpace<2>;
+  template class ScalarSpace<3>;
+} // namespace relax

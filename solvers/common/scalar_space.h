@@ -1,0 +1,126 @@
+// The scalar finite-element space every solver works in: the distributed
+// mesh of the landscape's box, continuous Q_p elements, periodic
+// constraints, the sparsity pattern, the mass matrix and ∫φ_i, and the
+// checkpoint of the mesh. One place for what heat, Fokker–Planck and the
+// Hamilton–Jacobi solvers share.
+#pragma once
+
+#include <deal.II/base/index_set.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+
+#include "problems/landscape.h"
+
+#include <memory>
+#include <vector>
+
+namespace relax
+{
+  template <int dim>
+  class ScalarSpace
+  {
+  public:
+    ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, unsigned int degree);
+
+    /// A uniformly refined mesh of the box, and everything on it.
+    void
+    create(unsigned int refinement);
+
+    /// The mesh saved under `prefix` (save_mesh_and_vectors), and
+    /// everything on it.
+    void
+    load(const std::string &prefix);
+
+    MPI_Comm
+    communicator() const
+    {
+      return comm;
+    }
+    const Domain<dim> &
+    domain() const
+    {
+      return box;
+    }
+    const dealii::Triangulation<dim> &
+    triangulation() const
+    {
+      return *mesh;
+    }
+    const dealii::DoFHandler<dim> &
+    dof_handler() const
+    {
+      return dofs;
+    }
+    const dealii::FE_Q<dim> &
+    fe() const
+    {
+      return element;
+    }
+    const dealii::IndexSet &
+    owned() const
+    {
+      return owned_dofs;
+    }
+    const dealii::IndexSet &
+    relevant() const
+    {
+      return relevant_dofs;
+    }
+    const dealii::AffineConstraints<double> &
+    constraints() const
+    {
+      return constraint_set;
+    }
+    /// M_ij = ∫φ_i φ_j (with the constraints condensed).
+    const dealii::PETScWrappers::MPI::SparseMatrix &
+    mass() const
+    {
+      return mass_matrix;
+    }
+    /// ∫φ_i over all DoFs, constrained ones included, so that the integral
+    /// of a field u (with its constrained values set) is integrals · u.
+    const dealii::PETScWrappers::MPI::Vector &
+    integrals() const
+    {
+      return basis_integrals;
+    }
+
+    /// A matrix with the space's sparsity pattern (zero).
+    void
+    reinit(dealii::PETScWrappers::MPI::SparseMatrix &matrix) const;
+    /// A vector of owned entries (without ghosts), zero.
+    dealii::PETScWrappers::MPI::Vector
+    owned_vector() const;
+    /// A vector with ghost entries (read-only in assembly and output).
+    dealii::PETScWrappers::MPI::Vector
+    ghosted_vector() const;
+
+    /// The cell size h (the shortest edge).
+    double
+    mesh_size() const;
+
+    /// The support point of global DoF `index`, on every rank. Collective.
+    dealii::Point<dim>
+    support_point(dealii::types::global_dof_index index) const;
+
+  private:
+    void
+    setup();
+
+    MPI_Comm                                     comm;
+    Domain<dim>                                  box;
+    dealii::FE_Q<dim>                            element;
+    std::unique_ptr<dealii::Triangulation<dim>>  mesh;
+    dealii::DoFHandler<dim>                      dofs;
+    dealii::IndexSet                             owned_dofs, relevant_dofs;
+    dealii::AffineConstraints<double>            constraint_set;
+    std::unique_ptr<dealii::DynamicSparsityPattern> pattern;
+    dealii::PETScWrappers::MPI::SparseMatrix     mass_matrix;
+    dealii::PETScWrappers::MPI::Vector           basis_integrals;
+  };
+} // namespace relax
