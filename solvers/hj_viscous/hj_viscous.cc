@@ -727,7 +727,8 @@ namespace relax
           Json probe = Json::object().set("x", x).set("u", table.last(name + "u")).set("grad u", grad)
                          .set("gibbs grad", gibbs);
           if (reference)
-            probe.set("error", table.last(name + "error"));
+            probe.set("error", table.last(name + "error"))
+              .set("abs error", std::abs(table.last(name + "error")));
           probe_list.push(probe);
         }
 

@@ -96,3 +96,107 @@ class Checks:
 
     def exit(self):
         raise SystemExit(1 if self.failed else 0)
+
+
+# --- Hopf–Lax (hj-inviscid): the landscapes in numpy and a brute-force
+# minimisation, independent of relax.
+
+def landscape(p, d):
+    """f as a numpy function of points of shape (n, d), and the domain
+    (lower, upper, periodic) of the landscape named in the parameters `p`
+    (from run_files): quadratic (symmetric A), double-well, sharp-wide,
+    xy-model (one coupling for every bond)."""
+    name = p["Landscape/name"]
+    q = lambda key: p["Landscape/%s/%s" % (name, key)]
+
+    def box():
+        rows = [[float(x) for x in row.split(",")] for row in q("box").split(";")]
+        rows = rows * d if len(rows) == 1 else rows
+        return (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
+                np.zeros(d, bool))
+
+    if name == "quadratic":
+        A = matrix(q("A"), d)
+        A = (A + A.T) / 2
+        return (lambda y: 0.5 * np.einsum("ni,ij,nj->n", y, A, y)), box()
+    if name == "double-well":
+        H, a = float(q("barrier height")), float(q("well separation"))
+        tilt, k = float(q("tilt")), float(q("transverse stiffness"))
+        return (lambda y: H * ((y[:, 0] / a) ** 2 - 1) ** 2 + tilt * y[:, 0]
+                + 0.5 * k * np.sum(y[:, 1:] ** 2, axis=1)), box()
+    if name == "sharp-wide":
+        a, hs, ss = float(q("sharp centre")), float(q("sharp depth")), float(q("sharp width"))
+        b, hw, sw = float(q("wide centre")), float(q("wide depth")), float(q("wide width"))
+        kappa = float(q("confinement"))
+
+        def f(y):
+            ya, yb = y.copy(), y.copy()
+            ya[:, 0] -= a
+            yb[:, 0] -= b
+            return (-hs * np.exp(-np.sum(ya ** 2, 1) / (2 * ss ** 2))
+                    - hw * np.exp(-np.sum(yb ** 2, 1) / (2 * sw ** 2))
+                    + 0.5 * kappa * np.sum(y ** 2, 1))
+        return f, box()
+    if name == "xy-model":
+        n = int(q("spins"))
+        J, h = float(q("coupling")), float(q("field"))
+        bonds = [(i, i + 1) for i in range(n - 1)] + ([(n - 1, 0)] if q("topology") == "ring" else [])
+        gauge = q("gauge fixing") == "true"
+
+        def f(y):
+            theta = np.hstack([np.zeros((len(y), 1)), y]) if gauge else y
+            return (-J * sum(np.cos(theta[:, i] - theta[:, j]) for i, j in bonds)
+                    - h * np.sum(np.cos(theta), 1))
+        return f, (-math.pi * np.ones(d), math.pi * np.ones(d), np.ones(d, bool))
+    raise ValueError("no numpy form of the landscape " + name)
+
+
+def hopf_lax(f, x, t, domain, points=None):
+    """min_y f(y) + |x − y|²/(2t) over the box (distances across the period
+    on periodic axes) by brute force: a uniform grid of `points` per axis,
+    then repeated zooming (41 points per axis on ±2 cells) around the best
+    grid point of every basin within the grid's error of the minimum.
+    Returns (value, [argmins]): all minimisers found within 1e-9 of the
+    minimum (two or more on a kink)."""
+    lower, upper, periodic = domain
+    x = np.asarray(x, float)
+    d = len(x)
+    points = points or {1: 400001, 2: 2001, 3: 161}[d]
+    length = upper - lower
+
+    def g(y):
+        r = x - y
+        r = np.where(periodic, r - length * np.round(r / length), r)
+        return f(y) + np.sum(r ** 2, 1) / (2 * t)
+
+    def grid(lo, hi, n):
+        axes = [np.linspace(lo[k], hi[k], n) for k in range(d)]
+        return np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], 1)
+
+    y = grid(lower, upper, points)
+    values = g(y)
+    spacing = np.max(length) / (points - 1)
+    # Candidates: grid points near the minimum, one per basin (further than
+    # 20 cells from every better one).
+    order = np.argsort(values)
+    margin = 1e-3 + 10 * spacing ** 2 / t
+    seeds = []
+    for i in order:
+        if values[i] > values[order[0]] + margin or len(seeds) > 20:
+            break
+        if all(np.max(np.abs(y[i] - s)) > 20 * spacing for s in seeds):
+            seeds.append(y[i])
+    found = []
+    for s in seeds:
+        width = 2 * spacing
+        best = s
+        for _ in range(30):
+            lo = np.where(periodic, best - width, np.maximum(best - width, lower))
+            hi = np.where(periodic, best + width, np.minimum(best + width, upper))
+            z = grid(lo, hi, 41)
+            v = g(z)
+            best = z[np.argmin(v)]
+            width *= 0.25
+        found.append((float(g(best[None, :])[0]), best))
+    value = min(v for v, _ in found)
+    return value, [y for v, y in found if v <= value + 1e-9]

@@ -35,6 +35,11 @@ a verified earlier run), at a stated tolerance.
   # TEST error-line: N                ... and names line N of the file
   # TEST expect-failure: TEXT         exit code 1 (a run that failed), TEXT
                                       on stderr, no summary.json
+  # TEST compare-variant: PATH=VALUE ; KEY ; TOL
+                                      the run again with --set PATH=VALUE:
+                                      every number under summary KEY
+                                      (other than the method's own figures)
+                                      agrees within TOL
   # TEST resume-mismatch: PATH=VALUE  after a run, --resume --set PATH=VALUE
                                       must be refused (exit 2)
 """
@@ -288,6 +293,24 @@ def main():
                              relative=1e-9)
             same_numbers(summary, load_summary(folder(other, prm)),
                          "summary, uninterrupted and resumed", relative=1e-9)
+        elif key == "compare-variant":
+            setting, key_name, tolerance = [x.strip() for x in value.split(";")]
+            other = os.path.join(work, "variant")
+            run(options.relax, prm, other, ranks, args + ["--set", setting])
+            variant = load_summary(folder(other, prm))
+            try:
+                a, b = numbers(lookup(summary, key_name)), numbers(lookup(variant, key_name))
+            except (KeyError, IndexError):
+                fail("summary.json has no %r" % key_name)
+                continue
+            # Differences from the reference are the methods' own errors.
+            keep = [k for k in a if "error" not in k]
+            worst = max(abs(a[k] - b[k]) for k in keep)
+            ok = worst <= float(tolerance) and set(a) == set(b)
+            print("%s %s with %s: %d numbers agree within %.3g (largest difference %.3g)"
+                  % ("ok:" if ok else "FAIL:", key_name, setting, len(keep), float(tolerance), worst))
+            if not ok:
+                failures.append("compare-variant")
         elif key == "resume-mismatch":
             done = run(options.relax, prm, work, ranks,
                        args + ["--resume", "--set", value], expect_code=2)
