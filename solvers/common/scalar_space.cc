@@ -87,6 +87,14 @@ namespace relax
         }
     mass_matrix.compress(VectorOperation::add);
     basis_integrals.compress(VectorOperation::add);
+
+    // Support points of the owned DoFs, once (finding them is costly).
+    std::map<types::global_dof_index, Point<dim>> points;
+    DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dofs, points);
+    owned_support_points.resize(owned_dofs.n_elements());
+    for (const auto &[index, x] : points)
+      if (owned_dofs.is_element(index))
+        owned_support_points[owned_dofs.index_within_set(index)] = x;
   }
 
   template <int dim>
@@ -124,12 +132,8 @@ namespace relax
     using namespace dealii;
     std::vector<double> where(dim, 0.0);
     if (owned_dofs.is_element(index))
-      {
-        std::map<types::global_dof_index, Point<dim>> points;
-        DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dofs, points);
-        for (unsigned int d = 0; d < dim; ++d)
-          where[d] = points[index][d];
-      }
+      for (unsigned int d = 0; d < dim; ++d)
+        where[d] = owned_support_points[owned_dofs.index_within_set(index)][d];
     Utilities::MPI::sum(where, comm, where);
     Point<dim> x;
     for (unsigned int d = 0; d < dim; ++d)

@@ -122,5 +122,6 @@ namespace relax
     std::unique_ptr<dealii::DynamicSparsityPattern> pattern;
     dealii::PETScWrappers::MPI::SparseMatrix     mass_matrix;
     dealii::PETScWrappers::MPI::Vector           basis_integrals;
+    std::vector<dealii::Point<dim>>              owned_support_points;
   };
 } // namespace relax

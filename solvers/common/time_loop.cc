@@ -145,7 +145,11 @@ namespace relax
     const double dt             = parameters.time_step;
     while (time < parameters.end_time - 1e-12 * dt)
       {
-        const double this_step = std::min(dt, parameters.end_time - time);
+        // The full step unless the end is nearer; a remainder that only
+        // round-off makes shorter than Δt is a full step (a changed step
+        // would refactorise the system).
+        const double remaining = parameters.end_time - time;
+        const double this_step = remaining < dt * (1 - 1e-9) ? remaining : dt;
         problem.advance(time, this_step);
         ++step;
         ++steps_this_run;

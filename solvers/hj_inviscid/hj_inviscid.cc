@@ -399,13 +399,13 @@ namespace relax
         for (unsigned int iteration = 0; iteration < 50; ++iteration)
           {
             const Tensor<1, dim> g = landscape.gradient(wrapped(y)) + (y - x) / t;
-            std::array<bool, dim> free;
+            std::array<bool, dim> movable;
             unsigned int          n_free = 0;
             for (unsigned int d = 0; d < dim; ++d)
               {
-                free[d] = box.periodic[d] || !((y[d] <= box.lower[d] && g[d] > 0) ||
+                movable[d] = box.periodic[d] || !((y[d] <= box.lower[d] && g[d] > 0) ||
                                                (y[d] >= box.upper[d] && g[d] < 0));
-                n_free += free[d];
+                n_free += movable[d];
               }
             if (n_free == 0)
               break;
@@ -425,9 +425,9 @@ namespace relax
                   H[i][j] = dg[i];
               }
             Tensor<1, dim> direction;
-            if (!newton_direction(H, g, free, t, direction))
+            if (!newton_direction(H, g, movable, t, direction))
               for (unsigned int d = 0; d < dim; ++d)
-                direction[d] = free[d] ? -g[d] : 0;
+                direction[d] = movable[d] ? -g[d] : 0;
             bool       accepted = false;
             Point<dim> trial;
             double     trial_value = value;
@@ -464,14 +464,14 @@ namespace relax
       static bool
       newton_direction(const Tensor<2, dim> &       H,
                        const Tensor<1, dim> &       g,
-                       const std::array<bool, dim> &free,
+                       const std::array<bool, dim> &movable,
                        const double                 t,
                        Tensor<1, dim> &             direction)
       {
         std::array<unsigned int, dim> map{};
         unsigned int                  m = 0;
         for (unsigned int d = 0; d < dim; ++d)
-          if (free[d])
+          if (movable[d])
             map[m++] = d;
         double A[dim][dim], L[dim][dim] = {}, b[dim];
         for (unsigned int i = 0; i < m; ++i)
