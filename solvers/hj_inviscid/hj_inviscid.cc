@@ -23,13 +23,14 @@
 // skipped once that bound exceeds the best value (branch and bound: the
 // result is the exact nodal minimum); (2) Newton's method on f(y) + |x −
 // y|²/(2t) with the landscape's f and ∇f (Hessian by differences of ∇f,
-// projected onto the box) from the best node. Monotone (u_h ≤ f at every
-// node, and larger f gives larger u_h) and consistent; step (1) alone is
-// within ½(sup|D²f| + 1/t)·(δ√d/2)² of the minimum (δ the node spacing),
-// step (2) removes that error unless the best node lies in the basin of a
-// local minimiser that is not global — then the error stays below that
-// bound. Nodal values are thus exact (to round-off) or O(δ²) as h → 0; the
-// field between nodes carries the interpolation error of u.
+// projected onto the box) from the best node of every basin whose best
+// node is within ε_δ = ½(C + 1/t)(δ√d/2)² (doubled) of the nodal minimum
+// (C = max|D²f| over the nodes, δ the node spacing). Monotone (u_h ≤ f at
+// every node, and larger f gives larger u_h) and consistent; step (1)
+// alone is within ε_δ of the minimum, and the basin of the global
+// minimiser always has a node within ε_δ, so step (2) finds it: nodal
+// values are exact to round-off (to ε_δ = O(δ²) if C underestimates
+// sup|D²f|); the field between nodes carries the interpolation error of u.
 //
 // Domain: on a box, y ranges over the box (the solution with ∇u·n = 0 in
 // the viscosity sense, for a convex domain the same as the state
@@ -192,12 +193,14 @@ namespace relax
               std::vector<Point<dim>>      points,
               const std::vector<double> &  values,
               const double                 lipschitz,
+              const double                 curvature,
               const double                 radius_factor,
               const double                 node_spacing,
               const bool                   refine)
         : landscape(landscape)
         , box(domain)
         , lipschitz(lipschitz)
+        , curvature(curvature)
         , radius_factor(radius_factor)
         , node_spacing(node_spacing)
         , refine(refine)
@@ -263,9 +266,18 @@ namespace relax
       Result
       minimise(const Point<dim> &x, const double t) const
       {
-        Result result = search_nodes(x, t);
+        std::vector<Point<dim>> seeds;
+        Result                  result = search_nodes(x, t, seeds);
         if (refine)
-          newton(x, t, result);
+          for (const Point<dim> &seed : seeds)
+            {
+              const auto [value, argmin] = newton(x, t, seed);
+              if (value < result.value)
+                {
+                  result.value  = value;
+                  result.argmin = argmin;
+                }
+            }
         return result;
       }
 
@@ -294,9 +306,23 @@ namespace relax
         return index;
       }
 
-      /// The exact minimum over the nodes within the search radius.
+      /// How far above its basin's minimum the best node of a basin can
+      /// lie: ½ (sup|D²f| + 1/t) (δ√d/2)², doubled for safety.
+      double
+      margin(const double t) const
+      {
+        return (curvature + 1 / t) * node_spacing * node_spacing * dim / 4;
+      }
+
+      /**
+       * The exact minimum over the nodes within the search radius; `seeds`
+       * gets the best node of every basin whose best node is within
+       * margin(t) of that minimum (nodes more than 3δ apart, at most 8):
+       * Newton's method from each finds the global minimiser also where
+       * the best node lies in the wrong basin (near a kink).
+       */
       Result
-      search_nodes(const Point<dim> &x, const double t) const
+      search_nodes(const Point<dim> &x, const double t, std::vector<Point<dim>> &seeds) const
       {
         const double radius = search_radius(t);
         // Bucket index ranges along each axis, wrapped on periodic ones.
@@ -346,10 +372,12 @@ namespace relax
           }
         std::sort(bounds.begin(), bounds.end());
 
-        Result result{std::numeric_limits<double>::infinity(), x, 0};
+        const double slack = refine ? margin(t) : 0;
+        Result       result{std::numeric_limits<double>::infinity(), x, 0};
+        std::vector<std::pair<double, std::size_t>> near;
         for (const auto &[bound, index] : bounds)
           {
-            if (bound > result.value)
+            if (bound > result.value + slack)
               break;
             for (std::size_t k = start[index]; k < start[index + 1]; ++k)
               {
@@ -358,12 +386,29 @@ namespace relax
                   continue;
                 ++result.candidates;
                 const double value = node_values[k] + r2 / (2 * t);
+                if (refine && value <= result.value + slack)
+                  near.emplace_back(value, k);
                 if (value < result.value)
                   {
                     result.value  = value;
                     result.argmin = node_points[k];
                   }
               }
+          }
+        // Visiting order and ties do not depend on the partition: the
+        // nodes are sorted, stable_sort keeps that order among equals.
+        std::stable_sort(near.begin(), near.end(), [](const auto &a, const auto &b) {
+          return a.first < b.first;
+        });
+        for (const auto &[value, k] : near)
+          {
+            if (value > result.value + slack || seeds.size() == 8)
+              break;
+            bool apart = true;
+            for (const Point<dim> &seed : seeds)
+              apart = apart && displacement(seed, node_points[k]).norm() > 3 * node_spacing;
+            if (apart)
+              seeds.push_back(node_points[k]);
           }
         return result;
       }
@@ -382,16 +427,17 @@ namespace relax
         return y;
       }
 
-      /// Newton's method on g(y) = f(y) + |x − y|²/(2t) from the best node,
-      /// projected onto the box (coordinates pressed against a face are held
-      /// there), with backtracking; a gradient step where the Hessian is
-      /// not positive definite. Only ever lowers result.value.
-      void
-      newton(const Point<dim> &x, const double t, Result &result) const
+      /// Newton's method on g(y) = f(y) + |x − y|²/(2t) from the node
+      /// `seed`, projected onto the box (coordinates pressed against a face
+      /// are held there), with backtracking; a gradient step where the
+      /// Hessian is not positive definite. Returns the value and the point
+      /// (in the box) where it stopped.
+      std::pair<double, Point<dim>>
+      newton(const Point<dim> &x, const double t, const Point<dim> &seed) const
       {
-        // The image of the best node nearest to x: on a torus y may leave
-        // the box, f is evaluated at its wrapped copy.
-        Point<dim> y = x - displacement(x, result.argmin);
+        // The image of the seed nearest to x: on a torus y may leave the
+        // box, f is evaluated at its wrapped copy.
+        Point<dim> y = x - displacement(x, seed);
         const auto objective = [&](const Point<dim> &z) {
           return landscape.value(wrapped(z)) + (x - z).norm_square() / (2 * t);
         };
@@ -452,11 +498,7 @@ namespace relax
             if (moved <= 1e-14 * (1 + y.norm()))
               break;
           }
-        if (value < result.value)
-          {
-            result.value  = value;
-            result.argmin = wrapped(y);
-          }
+        return {value, wrapped(y)};
       }
 
       /// Solves (H_sym + I/t) d = −g on the free coordinates by Cholesky;
@@ -518,6 +560,7 @@ namespace relax
       const Landscape<dim> &     landscape;
       const Domain<dim>          box;
       const double               lipschitz;
+      const double               curvature;
       const double               radius_factor;
       const double               node_spacing;
       const bool                 refine;
@@ -651,6 +694,7 @@ namespace relax
       std::vector<Point<dim>>              node_points;
       std::vector<double>                  node_f;
       double                               lipschitz = 0;
+      double                               curvature = 0;
 
       PETScWrappers::MPI::Vector u;       // with ghosts
       PETScWrappers::MPI::Vector owned_u; // without
@@ -706,7 +750,7 @@ namespace relax
       node_points.clear();
       node_f.clear();
       std::vector<double> local; // (x, f) of every owned node, flattened
-      double              steepest = 0;
+      double              steepest = 0, bend = 0;
       for (const auto &[index, x] : points)
         if (space->owned().is_element(index) && !space->constraints().is_constrained(index))
           {
@@ -714,10 +758,27 @@ namespace relax
             node_points.push_back(x);
             node_f.push_back(landscape->value(x));
             steepest = std::max(steepest, landscape->gradient(x).norm());
+            // |D²f| ≤ the largest row sum of |∂_j ∂_i f| (Gershgorin), by
+            // central differences of ∇f.
+            Tensor<1, dim> row_sums;
+            for (unsigned int j = 0; j < dim; ++j)
+              {
+                const double eta = 1e-5 * std::max(1.0, std::abs(x[j]));
+                Point<dim>   plus = x, minus = x;
+                plus[j] += eta;
+                minus[j] -= eta;
+                const Tensor<1, dim> column =
+                  (landscape->gradient(plus) - landscape->gradient(minus)) / (2 * eta);
+                for (unsigned int i = 0; i < dim; ++i)
+                  row_sums[i] += std::abs(column[i]);
+              }
+            for (unsigned int i = 0; i < dim; ++i)
+              bend = std::max(bend, row_sums[i]);
             local.insert(local.end(), x.begin_raw(), x.end_raw());
             local.push_back(node_f.back());
           }
       lipschitz = Utilities::MPI::max(steepest, comm);
+      curvature = Utilities::MPI::max(bend, comm);
 
       std::vector<Point<dim>> all_points;
       std::vector<double>     all_values;
@@ -735,7 +796,7 @@ namespace relax
       // p ≥ 3, but the margin only needs the size).
       const double node_spacing = space->mesh_size() / mesh.degree;
       hopf_lax = std::make_unique<HopfLax<dim>>(*landscape, space->domain(), all_points,
-                                                all_values, lipschitz, radius_factor,
+                                                all_values, lipschitz, curvature, radius_factor,
                                                 node_spacing, local_refinement);
     }
 
@@ -940,6 +1001,7 @@ namespace relax
         .set("steps", loop.n_steps())
         .set("final time", time)
         .set("lipschitz bound", lipschitz)
+        .set("curvature bound", curvature)
         .set("largest max slope", steepest)
         .set("largest max u - f", above_f)
         .set("min u", table.last("min u"))
