@@ -8,6 +8,7 @@
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
+#include "problems/expressions.h"
 #include "problems/parameter_parsing.h"
 #include "problems/spd_check.h"
 
@@ -22,69 +23,6 @@ namespace relax
     const char *const D_entry_names[3][3] = {{"D11", "D12", "D13"},
                                              {"D12", "D22", "D23"},
                                              {"D13", "D23", "D33"}};
-
-    /// "a=1, b=-2.5" as a map; the coordinates and pi may not be redefined
-    /// (pi is provided).
-    std::map<std::string, double>
-    parse_constants(const std::string &text)
-    {
-      std::map<std::string, double> constants;
-      if (dealii::Utilities::trim(text).empty())
-        return constants;
-      for (const std::string &item :
-           dealii::Utilities::split_string_list(text, ','))
-        {
-          const std::string::size_type equal = item.find('=');
-          if (equal == std::string::npos)
-            throw InputError("constants",
-                             "'" + item + "' in '" + text +
-                               "' is not of the form name=value");
-          const std::string name =
-            dealii::Utilities::trim(item.substr(0, equal));
-          const std::vector<double> value =
-            parse_numbers(item.substr(equal + 1), "constants");
-          if (name.empty() || value.size() != 1)
-            throw InputError("constants",
-                             "'" + item + "' in '" + text +
-                               "' is not of the form name=value");
-          if (name == "x" || name == "y" || name == "z")
-            throw InputError("constants",
-                             "'" + name + "' is a coordinate, not a constant");
-          if (constants.count(name) != 0)
-            throw InputError("constants",
-                             "'" + name + "' is defined twice in '" + text +
-                               "'");
-          constants[name] = value[0];
-        }
-      return constants;
-    }
-
-    /// The text deal.II gives for an exception, on one line. For a parse
-    /// error only muParser's own words are kept: deal.II 9.4 prefixes them
-    /// with "Parsing Error at Column <n>", where n is muParser's error
-    /// code, not a column, which would mislead.
-    std::string
-    one_line(const dealii::ExceptionBase &error)
-    {
-      std::ostringstream out;
-      error.print_info(out);
-      std::string text = out.str();
-      for (char &c : text)
-        if (c == '\n')
-          c = ' ';
-      const std::string said  = "The parser said: ";
-      const std::size_t where = text.find(said);
-      if (where != std::string::npos)
-        {
-          text = dealii::Utilities::trim(text.substr(where + said.size()));
-          if (!text.empty() && text.back() == '.')
-            text.pop_back();
-          // muParser counts characters from 0.
-          if (text.find("position") != std::string::npos)
-            text += " (counting from 0)";
-        }
-      return dealii::Utilities::trim(text);
-    }
 
     /**
      * f and the entries of D as expressions of x, y, z. Derivatives are
@@ -155,28 +93,17 @@ namespace relax
         if (!(h > 0))
           throw InputError("finite difference step", "must be positive");
 
-        std::map<std::string, double> constants =
-          parse_constants(prm.get("constants"));
-        if (constants.count("pi") == 0)
-          constants["pi"] = dealii::numbers::PI;
-        // The coordinates beyond the dimension are constants 0, so that one
-        // expression serves every dimension.
-        const char *const coordinates[3] = {"x", "y", "z"};
-        for (unsigned int i = dim; i < 3; ++i)
-          constants[coordinates[i]] = 0.;
+        const std::map<std::string, double> constants =
+          parse_constants(prm.get("constants"), "constants");
 
         dealii::Point<dim> centre;
         for (unsigned int i = 0; i < dim; ++i)
           centre[i] = 0.5 * (box.lower[i] + box.upper[i]);
 
-        f = make_parser("f", prm.get("f"), constants, h, centre);
+        f = parse_expression<dim>(prm.get("f"), constants, false, "f", centre, h);
         for (unsigned int i = 0; i < dim; ++i)
           for (unsigned int j = i; j < dim; ++j)
-            D[i][j] = make_parser(D_entry_names[i][j],
-                                  prm.get(D_entry_names[i][j]),
-                                  constants,
-                                  h,
-                                  centre);
+            D[i][j] = parse_expression<dim>(prm.get(D_entry_names[i][j]), constants, false, D_entry_names[i][j], centre, h);
 
         // The solvers check D on the whole mesh; a D that fails already at
         // the centre is reported here, with the name of an entry.
@@ -230,53 +157,6 @@ namespace relax
       }
 
     private:
-      /**
-       * A parser for `expression`, evaluated once at `centre` so that a
-       * syntax error (which deal.II only finds at the first evaluation)
-       * becomes an InputError naming the parameter. muParser's own
-       * diagnostics, which deal.II 9.4 prints to std::cerr, are captured
-       * and kept out of the output.
-       */
-      static std::unique_ptr<dealii::FunctionParser<dim>>
-      make_parser(const std::string                   &parameter,
-                  const std::string                   &expression,
-                  const std::map<std::string, double> &constants,
-                  const double                         h,
-                  const dealii::Point<dim>            &centre)
-      {
-        auto parser = std::make_unique<dealii::FunctionParser<dim>>(1, 0., h);
-        parser->set_formula(dealii::AutoDerivativeFunction<dim>::FourthOrder);
-        std::ostringstream captured;
-        std::streambuf    *cerr_buffer = std::cerr.rdbuf(captured.rdbuf());
-        double             value       = 0;
-        try
-          {
-            parser->initialize(
-              dealii::FunctionParser<dim>::default_variable_names(),
-              expression,
-              constants);
-            value = parser->value(centre);
-          }
-        catch (const dealii::ExceptionBase &error)
-          {
-            std::cerr.rdbuf(cerr_buffer);
-            throw InputError(parameter,
-                             "'" + expression +
-                               "' does not parse: " + one_line(error));
-          }
-        catch (...)
-          {
-            std::cerr.rdbuf(cerr_buffer);
-            throw;
-          }
-        std::cerr.rdbuf(cerr_buffer);
-        if (!std::isfinite(value))
-          throw InputError(parameter,
-                           "'" + expression + "' is " + format_number(value) +
-                             " at the box centre");
-        return parser;
-      }
-
       Domain<dim>                                  box;
       std::unique_ptr<dealii::FunctionParser<dim>> f;
       /// The upper triangle i <= j.

@@ -24,6 +24,7 @@
 #include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include "problems/expressions.h"
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
@@ -120,61 +121,6 @@ namespace relax
                         Patterns::Anything(),
                         "Points 'x1, y1; x2, y2; ...' where summary.json "
                         "reports ρ_ss, Φ, ∇Φ, j and the flux ρ_ss j.");
-    }
-
-    std::map<std::string, double>
-    parse_constants(const std::string &text, const std::string &parameter)
-    {
-      std::map<std::string, double> constants;
-      for (const std::string &item : Utilities::split_string_list(text, ','))
-        {
-          const std::size_t equals = item.find('=');
-          if (equals == std::string::npos)
-            throw InputError(parameter, "'" + item + "' is not of the form name=value");
-          const auto value = parse_numbers(item.substr(equals + 1), parameter);
-          if (value.size() != 1)
-            throw InputError(parameter, "'" + item + "' is not of the form name=value");
-          constants[Utilities::trim(item.substr(0, equals))] = value[0];
-        }
-      return constants;
-    }
-
-    /// A muParser expression of x, y, z (and t), with errors naming the entry.
-    template <int dim>
-    std::unique_ptr<FunctionParser<dim>>
-    make_expression(const std::string &                  expression,
-                    const std::map<std::string, double> &constants,
-                    const bool                           time_dependent,
-                    const std::string &                  parameter)
-    {
-      const std::string variables =
-        std::string(dim == 1 ? "x" : dim == 2 ? "x,y" : "x,y,z") +
-        (time_dependent ? ",t" : "");
-      // Coordinates beyond the dimension read as 0, so one expression
-      // serves every dimension.
-      std::map<std::string, double> all = constants;
-      all.emplace("pi", numbers::PI);
-      all.emplace("e", numbers::E);
-      for (unsigned int d = dim; d < 3; ++d)
-        all[d == 1 ? "y" : "z"] = 0;
-      auto function = std::make_unique<FunctionParser<dim>>(1);
-      try
-        {
-          function->initialize(variables, expression, all, time_dependent);
-          function->value(Point<dim>());
-        }
-      catch (const ExceptionBase &error)
-        {
-          std::ostringstream text;
-          error.print_info(text);
-          std::string message = text.str();
-          for (char &c : message)
-            if (c == '\n')
-              c = ' ';
-          throw InputError(parameter, "'" + expression + "' does not parse: " +
-                                        Utilities::trim(message));
-        }
-      return function;
     }
 
     /// Fields of the steady state derived from Φ (an FE field): ∇Φ, the
@@ -403,13 +349,9 @@ namespace relax
       const auto constants =
         parse_constants(prm.get("reference constants"), "/fokker-planck/reference constants");
       if (!Utilities::trim(prm.get("reference steady state")).empty())
-        reference_steady = make_expression<dim>(prm.get("reference steady state"),
-                                                constants, false,
-                                                "/fokker-planck/reference steady state");
+        reference_steady = parse_expression<dim>(prm.get("reference steady state"), constants, false, "/fokker-planck/reference steady state");
       if (!Utilities::trim(prm.get("reference solution")).empty())
-        reference_solution = make_expression<dim>(prm.get("reference solution"),
-                                                  constants, true,
-                                                  "/fokker-planck/reference solution");
+        reference_solution = parse_expression<dim>(prm.get("reference solution"), constants, true, "/fokker-planck/reference solution");
       const std::string probe_text = Utilities::trim(prm.get("probe points"));
       if (!probe_text.empty())
         for (const std::string &point : Utilities::split_string_list(probe_text, ';'))
@@ -425,7 +367,7 @@ namespace relax
                              "must be symmetric positive definite");
         }
       else if (initial_kind == "expression")
-        make_expression<dim>(initial_expression, {}, false, "/fokker-planck/initial expression");
+        parse_expression<dim>(initial_expression, parse_constants("", "/fokker-planck/initial expression"), false, "/fokker-planck/initial expression");
       if (!with_transient && !with_steady_state)
         throw InputError("/fokker-planck/transient",
                          "both `steady state` and `transient` are off: nothing to compute");
@@ -578,8 +520,7 @@ namespace relax
         owned_rho = 1;
       else
         {
-          auto expression = make_expression<dim>(initial_expression, {}, false,
-                                                  "/fokker-planck/initial expression");
+          auto expression = parse_expression<dim>(initial_expression, parse_constants("", "/fokker-planck/initial expression"), false, "/fokker-planck/initial expression");
           VectorTools::interpolate(space->dof_handler(), *expression, owned_rho);
         }
       space->constraints().distribute(owned_rho);

@@ -55,6 +55,7 @@
 #include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include "problems/expressions.h"
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
@@ -122,59 +123,6 @@ namespace relax
                         "",
                         Patterns::Anything(),
                         "Named constants for the reference, 'a=1, b=2'.");
-    }
-
-    std::map<std::string, double>
-    parse_constants(const std::string &text, const std::string &parameter)
-    {
-      std::map<std::string, double> constants;
-      for (const std::string &item : Utilities::split_string_list(text, ','))
-        {
-          const std::size_t equals = item.find('=');
-          if (equals == std::string::npos)
-            throw InputError(parameter,
-                             "'" + item + "' is not of the form name=value");
-          const auto value = parse_numbers(item.substr(equals + 1), parameter);
-          if (value.size() != 1)
-            throw InputError(parameter,
-                             "'" + item + "' is not of the form name=value");
-          constants[Utilities::trim(item.substr(0, equals))] = value[0];
-        }
-      return constants;
-    }
-
-    /// u(x, t) as a muParser expression of x, y, z, t; coordinates beyond
-    /// the dimension read as 0, so one expression serves every dimension.
-    template <int dim>
-    std::unique_ptr<FunctionParser<dim>>
-    make_reference(const std::string                   &expression,
-                   const std::map<std::string, double> &constants)
-    {
-      const std::string variables = std::string(dim == 1   ? "x"
-                                                : dim == 2 ? "x,y"
-                                                           : "x,y,z") +
-                                    ",t";
-      std::map<std::string, double> all = constants;
-      all.emplace("pi", numbers::PI);
-      for (unsigned int d = dim; d < 3; ++d)
-        all[d == 1 ? "y" : "z"] = 0;
-      auto function = std::make_unique<FunctionParser<dim>>(1);
-      try
-        {
-          function->initialize(variables, expression, all, true);
-          function->value(Point<dim>());
-        }
-      catch (const ExceptionBase &error)
-        {
-          std::ostringstream text;
-          error.print_info(text);
-          std::string message = text.str();
-          std::replace(message.begin(), message.end(), '\n', ' ');
-          throw InputError("/hj-inviscid/reference solution",
-                           "'" + expression +
-                             "' does not parse: " + Utilities::trim(message));
-        }
-      return function;
     }
 
     /**
@@ -772,7 +720,7 @@ namespace relax
                         "/hj-inviscid/reference constants");
       if (!Utilities::trim(prm.get("reference solution")).empty())
         reference =
-          make_reference<dim>(prm.get("reference solution"), constants);
+          parse_expression<dim>(prm.get("reference solution"), constants, true, "/hj-inviscid/reference solution");
       const std::string probe_text = Utilities::trim(prm.get("probe points"));
       if (!probe_text.empty())
         for (const std::string &point :

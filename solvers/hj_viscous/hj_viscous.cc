@@ -23,6 +23,7 @@
 #include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include "problems/expressions.h"
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
@@ -223,23 +224,6 @@ namespace relax
       unsigned int                     capped_nodes    = 0;
     };
 
-    std::map<std::string, double>
-    parse_named_constants(const std::string &text, const std::string &parameter)
-    {
-      std::map<std::string, double> constants{{"pi", numbers::PI}, {"e", numbers::E}};
-      for (const std::string &item : Utilities::split_string_list(text, ','))
-        {
-          const std::size_t equals = item.find('=');
-          const auto value = equals == std::string::npos ?
-                               std::vector<double>() :
-                               parse_numbers(item.substr(equals + 1), parameter);
-          if (value.size() != 1)
-            throw InputError(parameter, "'" + item + "' is not of the form name=value");
-          constants[Utilities::trim(item.substr(0, equals))] = value[0];
-        }
-      return constants;
-    }
-
     template <int dim>
     HJViscousProblem<dim>::HJViscousProblem(RunContext &context)
       : context(context)
@@ -265,28 +249,11 @@ namespace relax
       const std::string expression = Utilities::trim(prm.get("reference solution"));
       if (!expression.empty())
         {
-          auto constants = parse_named_constants(prm.get("reference constants"),
-                                                 "/hj-viscous/reference constants");
-          for (unsigned int d = dim; d < 3; ++d)
-            constants[d == 1 ? "y" : "z"] = 0;
-          reference = std::make_unique<FunctionParser<dim>>(1);
-          try
-            {
-              reference->initialize(std::string(dim == 1 ? "x" : dim == 2 ? "x,y" : "x,y,z") + ",t",
-                                    expression, constants, true);
-              reference->value(Point<dim>());
-            }
-          catch (const ExceptionBase &error)
-            {
-              std::ostringstream text;
-              error.print_info(text);
-              std::string message = text.str();
-              for (char &c : message)
-                if (c == '\n')
-                  c = ' ';
-              throw InputError("/hj-viscous/reference solution",
-                               "'" + expression + "' does not parse: " + Utilities::trim(message));
-            }
+          reference = parse_expression<dim>(expression,
+                                            parse_constants(prm.get("reference constants"),
+                                                            "/hj-viscous/reference constants"),
+                                            true,
+                                            "/hj-viscous/reference solution");
         }
       prm.leave_subsection();
       if (!(epsilon > 0))
