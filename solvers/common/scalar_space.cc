@@ -105,6 +105,34 @@ namespace relax
   }
 
   template <int dim>
+  void
+  ScalarSpace<dim>::assemble_laplace(dealii::PETScWrappers::MPI::SparseMatrix &matrix,
+                                     const double                              c) const
+  {
+    using namespace dealii;
+    reinit(matrix);
+    const QGauss<dim>  quadrature(element.degree + 1);
+    FEValues<dim>      fe_values(element, quadrature, update_gradients | update_JxW_values);
+    const unsigned int n = element.n_dofs_per_cell();
+    FullMatrix<double> cell_matrix(n, n);
+    std::vector<types::global_dof_index> indices(n);
+    for (const auto &cell : dofs.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          cell_matrix = 0;
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            for (unsigned int i = 0; i < n; ++i)
+              for (unsigned int j = 0; j < n; ++j)
+                cell_matrix(i, j) +=
+                  c * fe_values.shape_grad(i, q) * fe_values.shape_grad(j, q) * fe_values.JxW(q);
+          cell->get_dof_indices(indices);
+          constraint_set.distribute_local_to_global(cell_matrix, indices, matrix);
+        }
+    matrix.compress(VectorOperation::add);
+  }
+
+  template <int dim>
   dealii::PETScWrappers::MPI::Vector
   ScalarSpace<dim>::owned_vector() const
   {

@@ -93,6 +93,11 @@ namespace relax
     /// A matrix with the space's sparsity pattern (zero).
     void
     reinit(dealii::PETScWrappers::MPI::SparseMatrix &matrix) const;
+    /// `matrix` (with the space's pattern) = c ∫∇φ_i·∇φ_j, constraints
+    /// condensed.
+    void
+    assemble_laplace(dealii::PETScWrappers::MPI::SparseMatrix &matrix, double c) const;
+
     /// A vector of owned entries (without ghosts), zero.
     dealii::PETScWrappers::MPI::Vector
     owned_vector() const;

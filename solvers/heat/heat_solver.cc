@@ -200,27 +200,7 @@ namespace relax
     {
       solution       = space->ghosted_vector();
       owned_solution = space->owned_vector();
-      space->reinit(stiffness);
-      const auto &       fe = space->fe();
-      const QGauss<dim>  quadrature(fe.degree + 1);
-      FEValues<dim>      fe_values(fe, quadrature, update_gradients | update_JxW_values);
-      const unsigned int n = fe.n_dofs_per_cell();
-      FullMatrix<double> cell_stiffness(n, n);
-      std::vector<types::global_dof_index> indices(n);
-      for (const auto &cell : space->dof_handler().active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            fe_values.reinit(cell);
-            cell_stiffness = 0;
-            for (const unsigned int q : fe_values.quadrature_point_indices())
-              for (unsigned int i = 0; i < n; ++i)
-                for (unsigned int j = 0; j < n; ++j)
-                  cell_stiffness(i, j) += kappa * fe_values.shape_grad(i, q) *
-                                          fe_values.shape_grad(j, q) * fe_values.JxW(q);
-            cell->get_dof_indices(indices);
-            space->constraints().distribute_local_to_global(cell_stiffness, indices, stiffness);
-          }
-      stiffness.compress(VectorOperation::add);
+      space->assemble_laplace(stiffness, kappa);
       stepper = std::make_unique<ThetaStepper>(space->mass(), stiffness, linear_solver, true, comm);
     }
 
