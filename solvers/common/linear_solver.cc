@@ -65,9 +65,22 @@ namespace relax
   void
   LinearSolver::set_matrix(Mat A)
   {
-    if (implementation->ksp != nullptr)
-      KSPDestroy(&implementation->ksp);
     KSP &ksp = implementation->ksp;
+    if (ksp != nullptr)
+      {
+        // The same matrix with new values (a Newton iteration): PETSc sees
+        // that its nonzero pattern is unchanged and redoes only the numeric
+        // factorisation (or the AMG setup), keeping MUMPS's analysis.
+        Mat current = nullptr;
+        KSPGetOperators(ksp, &current, nullptr);
+        if (current == A)
+          {
+            KSPSetOperators(ksp, A, A);
+            check_setup(KSPSetUp(ksp));
+            return;
+          }
+        KSPDestroy(&ksp);
+      }
     KSPCreate(comm, &ksp);
     KSPSetOperators(ksp, A, A);
     PC pc;
@@ -96,7 +109,12 @@ namespace relax
         KSPSetTolerances(ksp, parameters.tolerance, 1e-300, PETSC_DEFAULT, 2000);
         KSPSetInitialGuessNonzero(ksp, PETSC_TRUE);
       }
-    const PetscErrorCode error = KSPSetUp(ksp);
+    check_setup(KSPSetUp(ksp));
+  }
+
+  void
+  LinearSolver::check_setup(const int error) const
+  {
     if (error != 0)
       throw std::runtime_error("the " + parameters.method +
                                " linear solver could not be set up (PETSc "

@@ -71,6 +71,10 @@ namespace relax
     }
 
   private:
+    /// Throws when KSPSetUp returned `error` ≠ 0.
+    void
+    check_setup(int error) const;
+
     LinearSolverParameters          parameters;
     bool                   symmetric;
     MPI_Comm               comm;

@@ -216,6 +216,10 @@ namespace relax
       PETScWrappers::MPI::Vector       state;     // owned: u (newton) or v
       PETScWrappers::MPI::Vector       u;         // with ghosts
       std::unique_ptr<ThetaStepper>    stepper;   // cole-hopf
+      // newton: one Jacobian matrix and solver for the whole run, so that
+      // the factorisation's analysis (its pattern) is done once.
+      PETScWrappers::MPI::SparseMatrix jacobian;
+      std::unique_ptr<LinearSolver>    jacobian_solver;
       std::vector<double>              f_at_quadrature;
       double                           f_min          = 0;
       unsigned int                     steps_done     = 0;
@@ -269,6 +273,11 @@ namespace relax
       space->assemble_laplace(diffusion, epsilon / 2);
       if (method == "cole-hopf")
         stepper = std::make_unique<ThetaStepper>(space->mass(), diffusion, linear_solver, true, comm);
+      else
+        {
+          space->reinit(jacobian);
+          jacobian_solver = std::make_unique<LinearSolver>(linear_solver, false, comm);
+        }
       f_at_quadrature = landscape_at_quadrature_points(space->dof_handler(), *landscape);
     }
 
@@ -337,6 +346,9 @@ namespace relax
       FullMatrix<double> cell_matrix(n, n);
       std::vector<Tensor<1, dim>>          gradients(quadrature.size());
       std::vector<types::global_dof_index> indices(n);
+      // φ_j, ∇φ_j and ∇w·∇φ_j at one quadrature point.
+      std::vector<double>         phi(n), transported(n);
+      std::vector<Tensor<1, dim>> grad_phi(n);
       residual_part = 0;
       if (jacobian)
         *jacobian = 0;
@@ -350,19 +362,22 @@ namespace relax
             for (const unsigned int q : fe_values.quadrature_point_indices())
               {
                 const double JxW = fe_values.JxW(q);
+                for (unsigned int j = 0; j < n; ++j)
+                  {
+                    phi[j]          = fe_values.shape_value(j, q);
+                    grad_phi[j]     = fe_values.shape_grad(j, q);
+                    transported[j]  = gradients[q] * grad_phi[j];
+                  }
                 for (unsigned int i = 0; i < n; ++i)
                   {
-                    cell_residual(i) += (0.5 * gradients[q].norm_square() * fe_values.shape_value(i, q) +
-                                         epsilon / 2 * gradients[q] * fe_values.shape_grad(i, q)) *
-                                        JxW;
+                    cell_residual(i) +=
+                      (0.5 * gradients[q].norm_square() * phi[i] + epsilon / 2 * transported[i]) * JxW;
                     if (jacobian)
                       for (unsigned int j = 0; j < n; ++j)
-                        cell_matrix(i, j) +=
-                          (fe_values.shape_value(i, q) * fe_values.shape_value(j, q) / time_step +
-                           jacobian_factor *
-                             ((gradients[q] * fe_values.shape_grad(j, q)) * fe_values.shape_value(i, q) +
-                              epsilon / 2 * fe_values.shape_grad(j, q) * fe_values.shape_grad(i, q))) *
-                          JxW;
+                        cell_matrix(i, j) += (phi[i] * phi[j] / time_step +
+                                              jacobian_factor * (transported[j] * phi[i] +
+                                                                 epsilon / 2 * (grad_phi[j] * grad_phi[i]))) *
+                                             JxW;
                   }
               }
             cell->get_dof_indices(indices);
@@ -390,8 +405,6 @@ namespace relax
       fixed /= -time_step;
       fixed.add(1 - theta, old_part); // −M uⁿ/Δt + (1−θ)N(uⁿ)
 
-      PETScWrappers::MPI::SparseMatrix jacobian;
-      space->reinit(jacobian);
       PETScWrappers::MPI::Vector w = state, w_ghosted = space->ghosted_vector();
       const auto residual = [&](const PETScWrappers::MPI::Vector &iterate,
                                 PETScWrappers::MPI::SparseMatrix *matrix) {
@@ -412,14 +425,13 @@ namespace relax
 
       PETScWrappers::MPI::Vector r = residual(w, &jacobian);
       double                     norm = r.l2_norm();
-      LinearSolver               solver(linear_solver, false, comm);
       unsigned int               iteration = 0;
       for (; iteration < newton_iterations && norm > newton_tolerance * scale; ++iteration)
         {
           PETScWrappers::MPI::Vector update = space->owned_vector();
           r *= -1;
-          solver.set_matrix(jacobian);
-          solver.solve(update, r);
+          jacobian_solver->set_matrix(jacobian);
+          jacobian_solver->solve(update, r);
           space->constraints().set_zero(update);
           // Backtracking: halve the step until the residual falls.
           double step = 1;

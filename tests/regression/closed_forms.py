@@ -105,7 +105,7 @@ def landscape(p, d):
     """f as a numpy function of points of shape (n, d), and the domain
     (lower, upper, periodic) of the landscape named in the parameters `p`
     (from run_files): quadratic (symmetric A), double-well, sharp-wide,
-    xy-model (one coupling for every bond)."""
+    saddle, xy-model (one coupling for every bond)."""
     name = p["Landscape/name"]
     q = lambda key: p["Landscape/%s/%s" % (name, key)]
 
@@ -137,6 +137,10 @@ def landscape(p, d):
                     - hw * np.exp(-np.sum(yb ** 2, 1) / (2 * sw ** 2))
                     + 0.5 * kappa * np.sum(y ** 2, 1))
         return f, box()
+    if name == "saddle":
+        c = float(q("confinement"))
+        return (lambda y: y[:, 0] ** 2 - y[:, 1] ** 2 + c * np.sum(y[:, :2] ** 2, 1) ** 2
+                + np.sum(y[:, 2:] ** 2, 1)), box()
     if name == "xy-model":
         n = int(q("spins"))
         J, h = float(q("coupling")), float(q("field"))
@@ -200,3 +204,20 @@ def hopf_lax(f, x, t, domain, points=None):
         found.append((float(g(best[None, :])[0]), best))
     value = min(v for v, _ in found)
     return value, [y for v, y in found if v <= value + 1e-9]
+
+
+def cole_hopf(f, x, t, eps, spacing=0.004):
+    """The whole-space viscous HJ solution u(x, t) = −ε log ∫ G_εt(x − y)
+    e^{−f(y)/ε} dy (G_εt the Gaussian of covariance εt I) by the midpoint
+    rule on a grid of `spacing` over the window |y − x|_∞ ≤ 10√(εt) + 0.2,
+    outside which the Gaussian factor is below e^{−50}; the exponent is
+    shifted by its minimum so that nothing underflows."""
+    x = np.asarray(x, float)
+    d = len(x)
+    half = 10 * np.sqrt(eps * t) + 0.2
+    axes = [np.arange(x[k] - half, x[k] + half + spacing, spacing) for k in range(d)]
+    y = np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], 1)
+    E = f(y) / eps + np.sum((x - y) ** 2, 1) / (2 * eps * t)
+    m = E.min()
+    integral = np.sum(np.exp(m - E)) * spacing ** d / (2 * np.pi * eps * t) ** (d / 2)
+    return eps * (m - np.log(integral))

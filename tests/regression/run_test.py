@@ -5,13 +5,14 @@ next to the reason it holds (a closed form, an independent computation, or
 a verified earlier run), at a stated tolerance.
 
   # TEST ranks: N                     run under mpirun -np N
-  # TEST args: ARG ...                extra command-line arguments
+  # TEST args: ARG ...                extra command-line arguments (quoted
+                                      as in a shell)
   # TEST file: NAME                   run NAME in place of this file
   # TEST summary: KEY = VALUE +- TOL  summary.json figure (KEY a path a/b/0/c)
   # TEST at most: KEY <= VALUE        summary figure bounded above
   # TEST at least: KEY >= VALUE       summary figure bounded below
-  # TEST check: SCRIPT.py             python3 SCRIPT.py RUN_FOLDER exits 0
-                                      (closed forms computed independently)
+  # TEST check: SCRIPT.py [ARG ...]   python3 SCRIPT.py RUN_FOLDER ARG ... exits
+                                      0 (closed forms computed independently)
   # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
   # TEST compare-ranks: N             summary and fields on N ranks equal
                                       those on 1
@@ -47,6 +48,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -178,7 +180,7 @@ def main():
     test = tags(prm)
     settings = dict(test)
     ranks = int(settings.get("ranks", "1"))
-    args = settings.get("args", "").split()
+    args = shlex.split(settings.get("args", ""))
 
     if "file" in settings:
         prm = os.path.join(os.path.dirname(prm), settings["file"])
@@ -237,8 +239,9 @@ def main():
             except (KeyError, IndexError, TypeError, ValueError):
                 fail("summary.json has no number %r" % name)
         elif key == "check":
-            script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), value)
-            checked = subprocess.run([SYSTEM_PYTHON, script, run_folder],
+            script, *script_args = value.split()
+            script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), script)
+            checked = subprocess.run([SYSTEM_PYTHON, script, run_folder] + script_args,
                                      capture_output=True, text=True)
             sys.stdout.write(checked.stdout + checked.stderr)
             if checked.returncode != 0:
