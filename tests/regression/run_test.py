@@ -12,7 +12,9 @@ a verified earlier run), at a stated tolerance.
   # TEST at most: KEY <= VALUE        summary figure bounded above
   # TEST at least: KEY >= VALUE       summary figure bounded below
   # TEST check: SCRIPT.py [ARG ...]   python3 SCRIPT.py RUN_FOLDER ARG ... exits
-                                      0 (closed forms computed independently)
+                                      0 (closed forms computed independently;
+                                      $RELAX is the binary, for scripts that
+                                      run variants of the run)
   # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
   # TEST compare-ranks: N             summary and fields on N ranks equal
                                       those on 1
@@ -241,8 +243,12 @@ def main():
         elif key == "check":
             script, *script_args = value.split()
             script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), script)
+            # RELAX names the binary for scripts that run further variants.
             checked = subprocess.run([SYSTEM_PYTHON, script, run_folder] + script_args,
-                                     capture_output=True, text=True)
+                                     capture_output=True, text=True,
+                                     env=dict(os.environ, RELAX=options.relax,
+                                              OMPI_ALLOW_RUN_AS_ROOT="1",
+                                              OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1"))
             sys.stdout.write(checked.stdout + checked.stderr)
             if checked.returncode != 0:
                 fail("check " + value)
