@@ -15,6 +15,7 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/petsc_sparse_matrix.h>
@@ -226,6 +227,9 @@ namespace relax
       unsigned int                     last_iterations = 0;
       unsigned int                     total_newton    = 0;
       unsigned int                     capped_nodes    = 0;
+      // Wall time of the steps of this process's run (not resumed ones).
+      double       step_seconds = 0;
+      unsigned int timed_steps  = 0;
     };
 
     template <int dim>
@@ -465,6 +469,7 @@ namespace relax
     HJViscousProblem<dim>::advance(const double time, const double time_step)
     {
       const double theta = steps_done < damped_steps ? 1.0 : 0.5;
+      const Timer  timer(comm);
       if (method == "newton")
         newton_step(time, time_step, theta);
       else
@@ -475,6 +480,8 @@ namespace relax
                                  std::to_string(time));
       update_u();
       ++steps_done;
+      step_seconds += timer.wall_time();
+      ++timed_steps;
     }
 
     template <int dim>
@@ -712,6 +719,20 @@ namespace relax
         summary.set("reference L2 error", table.last("reference L2 error"));
       if (method == "newton")
         summary.set("newton iterations", total_newton);
+      // Timings go to a file of their own: they differ from run to run, and
+      // summary.json must not (resumed and distributed runs compare equal).
+      context.folder.write("timings.json",
+                           Json::object()
+                             .set("dofs", space->dof_handler().n_dofs())
+                             .set("mpi ranks", Utilities::MPI::n_mpi_processes(comm))
+                             .set("method", method)
+                             .set("linear solver", linear_solver.method)
+                             .set("timed steps", timed_steps)
+                             .set("seconds per step", timed_steps > 0 ? step_seconds / timed_steps : 0.0)
+                             .set("newton iterations per step",
+                                  method == "newton" && timed_steps > 0 ?
+                                    double(total_newton) / timed_steps : 0.0)
+                             .dump());
       context.folder.finish(summary);
       if (context.folder.is_root())
         std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, " << method << ", ε = " << epsilon
