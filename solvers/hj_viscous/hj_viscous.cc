@@ -621,7 +621,8 @@ namespace relax
       save_mesh_and_vectors(space->dof_handler(), {&ghosted}, prefix);
       if (context.folder.is_root())
         write_file_atomically(prefix + ".hj_viscous",
-                              std::to_string(steps_done) + " " + shortest_round_trip(f_min) + "\n");
+                              std::to_string(steps_done) + " " + shortest_round_trip(f_min) + " " +
+                                std::to_string(total_newton) + "\n");
     }
 
     template <int dim>
@@ -633,7 +634,7 @@ namespace relax
       load_vectors(space->dof_handler(), {&state}, prefix);
       space->constraints().distribute(state);
       std::istringstream saved(read_file(prefix + ".hj_viscous"));
-      saved >> steps_done >> f_min;
+      saved >> steps_done >> f_min >> total_newton;
       update_u();
     }
 
