@@ -141,7 +141,8 @@ namespace relax
                         "estimate of D (fewer for large models: M p <= 4e6).");
       prm.declare_entry("covariance samples", "256", Patterns::Integer(2),
                         "D(w)'s spectrum from this many per-sample gradients (all N when N is "
-                        "smaller: the exact D).");
+                        "smaller: the exact D; fewer for large models, so that they hold at most "
+                        "2e7 numbers).");
       prm.declare_entry("rank tolerance", "1e-3", Patterns::Double(0),
                         "The rank of D counts eigenvalues above this fraction of the largest.");
       prm.declare_entry("trajectory every", "1", Patterns::Integer(1),
@@ -158,13 +159,14 @@ namespace relax
       prm.declare_entry("probe points", "", Patterns::Anything(),
                         "Points 'x1, y1; x2, y2' where summary.json gives, with full-batch gradients: "
                         "the Langevin estimate of the local-entropy gradient (x - <y>)/gamma "
-                        "(Entropy-SGD's inner loop with `probe langevin steps`, plain mean) and the "
+                        "(Entropy-SGD's inner loop, `probe langevin steps` in all over 20 independent "
+                        "chains from x, plain means; their spread gives the standard error) and the "
                         "proximal point argmin f(y) + |y - x|^2/(2 gamma) (the hj-proximal inner "
                         "loop), to compare with hj-viscous and hj-inviscid.");
       prm.declare_entry("probe langevin steps", "200000", Patterns::Integer(1),
                         "Langevin steps per probe.");
       prm.declare_entry("probe langevin burn-in", "2000", Patterns::Integer(0),
-                        "Langevin steps before the probe's mean accumulates.");
+                        "Langevin steps of each chain before its mean accumulates.");
       prm.leave_subsection();
     }
 
@@ -336,15 +338,24 @@ namespace relax
     class IterateHistogram
     {
     public:
-      IterateHistogram(const Triangulation<dim> &triangulation, const Domain<dim> &domain)
+      IterateHistogram(const Triangulation<dim> &triangulation, const Domain<dim> &domain, const MPI_Comm comm)
         : domain(domain)
       {
-        // Every cell of the uniformly refined box has the same extents.
-        const auto first = triangulation.begin_active();
+        // Every cell of the uniformly refined box has the same extents;
+        // take them from an owned cell (artificial cells of a distributed
+        // mesh may be coarser), on every rank.
+        h.fill(std::numeric_limits<double>::max());
+        for (const auto &cell : triangulation.active_cell_iterators())
+          if (cell->is_locally_owned())
+            {
+              for (unsigned int d = 0; d < dim; ++d)
+                h[d] = cell->extent_in_direction(d);
+              break;
+            }
         std::size_t total = 1;
         for (unsigned int d = 0; d < dim; ++d)
           {
-            h[d]     = first->extent_in_direction(d);
+            h[d]     = Utilities::MPI::min(h[d], comm);
             cells[d] = static_cast<unsigned int>(std::lround((domain.upper[d] - domain.lower[d]) / h[d]));
             total *= cells[d];
           }
@@ -533,7 +544,7 @@ namespace relax
         {
           triangulation = make_triangulation<dim>(comm);
           build_mesh(*triangulation, domain, mesh.refinement);
-          histogram = std::make_unique<IterateHistogram<dim>>(*triangulation, domain);
+          histogram = std::make_unique<IterateHistogram<dim>>(*triangulation, domain, comm);
         }
       else if (!probes.empty())
         throw InputError("/train/Landscape output/probe points",
@@ -574,13 +585,16 @@ namespace relax
       std::vector<double>  last_minibatch_d;
       std::mt19937_64      subset_generator(seed + 5000003);
       const auto noise_figures = [&](Diagnostics::Row &row) {
+        // At most 2·10⁷ numbers of per-sample gradients (160 MB).
+        const unsigned int n_covariance =
+          std::max<unsigned int>(2, std::min<double>(covariance_samples, 2e7 / p));
         std::vector<unsigned int> subset;
-        if (N <= covariance_samples)
+        if (N <= n_covariance)
           for (unsigned int k = 0; k < N; ++k)
             subset.push_back(k);
         else
           {
-            BatchSampler pick(N, covariance_samples, Sampling::without_replacement, subset_generator());
+            BatchSampler pick(N, n_covariance, Sampling::without_replacement, subset_generator());
             subset = pick.next();
           }
         last_spectrum = gradient_covariance_spectrum(model, w, subset, rank_tolerance);
@@ -835,7 +849,25 @@ namespace relax
           for (const Point<dim> &x : probes)
             {
               const std::vector<double> xv(x.begin_raw(), x.end_raw());
-              const std::vector<double> y_mean = langevin_mean(model, xv, gamma, probe_langevin, full, probe_generator);
+              // Independent chains from x, each with its burn-in: their
+              // means give the Monte Carlo standard error.
+              const unsigned int  n_chains = 20;
+              LangevinParameters  chain    = probe_langevin;
+              chain.steps                  = chain.burn_in + std::max(1u, (probe_langevin.steps - probe_langevin.burn_in) / n_chains);
+              std::vector<double> y_mean(dim, 0.), y_square(dim, 0.);
+              for (unsigned int c = 0; c < n_chains; ++c)
+                {
+                  const std::vector<double> m = langevin_mean(model, xv, gamma, chain, full, probe_generator);
+                  for (unsigned int d = 0; d < dim; ++d)
+                    {
+                      y_mean[d] += m[d] / n_chains;
+                      y_square[d] += m[d] * m[d] / n_chains;
+                    }
+                }
+              std::vector<double> standard_error(dim);
+              for (unsigned int d = 0; d < dim; ++d)
+                standard_error[d] =
+                  std::sqrt(std::max(0., y_square[d] - y_mean[d] * y_mean[d]) / (n_chains - 1)) / gamma;
               unsigned int              inner  = 0;
               const std::vector<double> y_prox = proximal_point(model, xv, gamma, proximal, full, &inner);
               std::vector<double>       entropy_gradient(dim), proximal_gradient(dim);
@@ -848,6 +880,7 @@ namespace relax
                           .set("x", xv)
                           .set("langevin mean", y_mean)
                           .set("local entropy gradient", entropy_gradient)
+                          .set("local entropy gradient standard error", standard_error)
                           .set("proximal point", y_prox)
                           .set("proximal gradient", proximal_gradient)
                           .set("proximal iterations", inner));
