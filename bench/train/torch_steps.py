@@ -24,22 +24,25 @@ def rate(step, steps):
 
 
 # MLP 784-256-10, ReLU, softmax cross-entropy, batch 128, on a Gaussian
-# mixture like relax's.
-N = 6400
-x = torch.randn(N, 784, dtype=dtype)
-y = torch.randint(0, 10, (N,))
-x[torch.arange(N), y] += 3.0
-model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)).to(dtype)
-optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
-loss_function = torch.nn.CrossEntropyLoss()
+# mixture like relax's; in double precision (as relax) and in single
+# precision (PyTorch's usual).
+def mlp_stepper(dtype):
+    N = 6400
+    x = torch.randn(N, 784, dtype=dtype)
+    y = torch.randint(0, 10, (N,))
+    x[torch.arange(N), y] += 3.0
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                                torch.nn.Linear(256, 10)).to(dtype)
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
+    loss_function = torch.nn.CrossEntropyLoss()
 
-
-def mlp_step():
-    batch = torch.randint(0, N, (128,))
-    optimiser.zero_grad(set_to_none=True)
-    loss = loss_function(model(x[batch]), y[batch])
-    loss.backward()
-    optimiser.step()
+    def mlp_step():
+        batch = torch.randint(0, N, (128,))
+        optimiser.zero_grad(set_to_none=True)
+        loss = loss_function(model(x[batch]), y[batch])
+        loss.backward()
+        optimiser.step()
+    return mlp_step
 
 
 # The 2-weight perceptron, logistic loss, batch 32.
@@ -57,12 +60,17 @@ def perceptron_step():
     perceptron_optimiser.step()
 
 
-config = torch.__config__.show()
-blas = [line.strip() for line in config.split("\n") if "BLAS" in line]
+mlp64 = rate(mlp_stepper(torch.float64), mlp_steps)
+mlp32 = rate(mlp_stepper(torch.float32), mlp_steps)
+# The BLAS libraries this process has loaded (Debian's torch is built
+# against the generic libblas.so.3, which the alternatives resolve).
+with open("/proc/self/maps") as maps:
+    blas = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1]})
 print(json.dumps({
     "torch": torch.__version__,
     "threads": torch.get_num_threads(),
-    "blas": "; ".join(blas) if blas else "unknown",
-    "mlp steps per second": rate(mlp_step, mlp_steps),
+    "blas": ", ".join(blas) if blas else "unknown",
+    "mlp steps per second": mlp64,
+    "mlp float32 steps per second": mlp32,
     "perceptron steps per second": rate(perceptron_step, perceptron_steps),
 }))
