@@ -240,6 +240,39 @@ BOOST_AUTO_TEST_CASE(langevin_mean_and_proximal_point_on_a_quadratic)
   BOOST_TEST(std::abs(y - exact) < 1e-12);
 }
 
+BOOST_AUTO_TEST_CASE(hj_proximal_and_elastic_sgd_on_a_quadratic)
+{
+  // f(w) = (1/N) Σ_k ½ Σ_i a_i (w_i − c_ki)², minimiser c̄ (the mean centre).
+  // The HJ proximal step with η = t lands on the proximal point
+  // (a_i c̄_i + x_i/t)/(a_i + 1/t), and t is scoped down at every step.
+  QuadraticModel model({1.0, 3.0}, {1.0, 0.5}, 40, 3);
+  std::vector<double> mean(2, 0.);
+  for (unsigned int k = 0; k < 40; ++k)
+    for (unsigned int i = 0; i < 2; ++i)
+      mean[i] += model.centre(k)[i] / 40;
+  BatchSampler        full(40, 40, Sampling::with_replacement, 0);
+  const double        t = 0.5;
+  HjProximal          proximal(model, full, t, t, 0.25, {0.1, 100000, 1e-13});
+  std::vector<double> w{2.0, -1.0};
+  const std::vector<double> x = w;
+  proximal.step(w);
+  for (unsigned int i = 0; i < 2; ++i)
+    {
+      const double a = model.curvatures()[i];
+      BOOST_TEST(std::abs(w[i] - (a * mean[i] + x[i] / t) / (a + 1 / t)) < 1e-12);
+    }
+  BOOST_TEST(std::abs(proximal.state()[0].second - t / 1.25) < 1e-15);
+
+  // Elastic-SGD with full batches: every replica and their mean converge
+  // to the minimiser c̄ (the coupling vanishes there).
+  Replicas elastic(model, 3, 40, Sampling::with_replacement, 1, 0.1, 0.5, false, 0, 0, 1, LangevinParameters());
+  w = {2.0, -1.0};
+  for (int k = 0; k < 2000; ++k)
+    elastic.step(w);
+  for (unsigned int i = 0; i < 2; ++i)
+    BOOST_TEST(std::abs(w[i] - mean[i]) < 1e-12);
+}
+
 BOOST_AUTO_TEST_CASE(gram_spectrum_equals_covariance_spectrum)
 {
   // p = 38 weights, n = 12 samples: the Gram route against the p × p
