@@ -9,6 +9,7 @@
 #include "problems/landscape_registry.h"
 #include "problems/parameter_parsing.h"
 #include "problems/spd_check.h"
+#include "training/random.h"
 
 #include <cmath>
 #include <random>
@@ -28,12 +29,6 @@ namespace relax
       return e / (1 + e);
     }
 
-    /// The platform-independent uniform in [0, 1): the top 53 bits.
-    double
-    uniform(std::mt19937_64 &generator)
-    {
-      return static_cast<double>(generator() >> 11) * 0x1.0p-53;
-    }
   } // namespace
 
   PerceptronLoss
@@ -85,25 +80,14 @@ namespace relax
     , labels(n_samples)
   {
     std::mt19937_64 generator(seed);
-    // Box–Muller, both outputs used: z0 = r cos 2πu, z1 = r sin 2πu with
-    // r = sqrt(−2 log v), v = 1 − u' in (0, 1] so that log v is finite.
-    for (std::size_t i = 0; i < inputs.size(); i += 2)
-      {
-        const double v     = 1 - uniform(generator);
-        const double u     = uniform(generator);
-        const double r     = std::sqrt(-2 * std::log(v));
-        const double angle = 2 * 3.14159265358979323846 * u;
-        inputs[i]          = r * std::cos(angle);
-        if (i + 1 < inputs.size())
-          inputs[i + 1] = r * std::sin(angle);
-      }
+    fill_standard_normal(generator, inputs.data(), inputs.size());
     for (unsigned int k = 0; k < n_samples; ++k)
       {
         double product = 0;
         for (unsigned int i = 0; i < p; ++i)
           product += teacher[i] * input(k)[i];
         labels[k]       = product >= 0 ? 1. : -1.;
-        const bool flip = uniform(generator) < label_noise;
+        const bool flip = uniform01(generator) < label_noise;
         if (flip)
           {
             labels[k] = -labels[k];
@@ -259,7 +243,7 @@ namespace relax
      * Fokker–Planck solution at that β models SGD on these data.
      */
     template <int dim>
-    class Perceptron : public Landscape<dim>
+    class Perceptron : public Landscape<dim>, public PerceptronDataSource
     {
     public:
       static void
@@ -424,7 +408,7 @@ namespace relax
       }
 
       const PerceptronData &
-      perceptron_data() const
+      perceptron_data() const override
       {
         return data;
       }

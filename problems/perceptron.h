@@ -155,4 +155,16 @@ namespace relax
     std::vector<double> labels;
     unsigned int        flipped = 0;
   };
+
+  /// What the `perceptron` landscape offers besides f and D: its data set,
+  /// so that the training path trains on the very samples (and through
+  /// the very loss and gradients) that define the landscape.
+  class PerceptronDataSource
+  {
+  public:
+    virtual ~PerceptronDataSource() = default;
+
+    virtual const PerceptronData &
+    perceptron_data() const = 0;
+  };
 } // namespace relax

@@ -11,10 +11,16 @@ a verified earlier run), at a stated tolerance.
   # TEST summary: KEY = VALUE +- TOL  summary.json figure (KEY a path a/b/0/c)
   # TEST at most: KEY <= VALUE        summary figure bounded above
   # TEST at least: KEY >= VALUE       summary figure bounded below
-  # TEST check: SCRIPT.py [ARG ...]   python3 SCRIPT.py RUN_FOLDER ARG ... exits
-                                      0 (closed forms computed independently;
-                                      $RELAX is the binary, for scripts that
-                                      run variants of the run)
+  # TEST check: SCRIPT.py [ARG...]     python3 SCRIPT.py RUN_FOLDER [ALSO...]
+                                      [ARG...] exits 0 (closed forms computed
+                                      independently); ALSO the run folders
+                                      of the also-run tags, in order; $RELAX
+                                      is the binary, for scripts that run
+                                      variants of the run themselves
+  # TEST also-run: LABEL ARG ...       run the same file again with ARGs
+                                      (e.g. --set solver=fokker-planck),
+                                      for a check script that compares two
+                                      solvers on one problem
   # TEST vtk: FILE.pvd STEP SPEC ...  vtk_check on a .pvd of the run folder
   # TEST compare-ranks: N             summary and fields on N ranks equal
                                       those on 1
@@ -93,6 +99,12 @@ def run(relax, prm, workdir, ranks=1, args=(), expect_code=0):
     if expect_code is not None and done.returncode != expect_code:
         fail("exit code %d, expected %d" % (done.returncode, expect_code))
     return done
+
+
+def split_arguments(text):
+    """Shell-like words: --set "Optimiser/learning rate=0.1" keeps its spaces."""
+    import shlex
+    return shlex.split(text)
 
 
 def folder(workdir, prm):
@@ -217,6 +229,14 @@ def main():
     done = run(options.relax, prm, work, ranks, args)
     run_folder = folder(work, prm)
     summary = load_summary(run_folder)
+    also = []
+    for key, value in test:
+        if key == "also-run":
+            label, *extra = value.split(" ", 1)
+            extra_args = [] if not extra else split_arguments(extra[0])
+            other = os.path.join(work, "also-" + label)
+            run(options.relax, prm, other, ranks, args + extra_args)
+            also.append(folder(other, prm))
 
     for key, value in test:
         if key == "summary":
@@ -241,10 +261,10 @@ def main():
             except (KeyError, IndexError, TypeError, ValueError):
                 fail("summary.json has no number %r" % name)
         elif key == "check":
-            script, *script_args = value.split()
-            script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), script)
+            words = value.split()
+            script = os.path.join(os.path.dirname(os.path.abspath(options.prm)), words[0])
             # RELAX names the binary for scripts that run further variants.
-            checked = subprocess.run([SYSTEM_PYTHON, script, run_folder] + script_args,
+            checked = subprocess.run([SYSTEM_PYTHON, script, run_folder] + also + words[1:],
                                      capture_output=True, text=True,
                                      env=dict(os.environ, RELAX=options.relax,
                                               OMPI_ALLOW_RUN_AS_ROOT="1",

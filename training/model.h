@@ -1,0 +1,58 @@
+// What an optimiser of the training path sees of a model: N samples, a
+// weight vector, and the mean loss and gradient over a mini-batch.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace relax
+{
+  class Model
+  {
+  public:
+    virtual ~Model() = default;
+
+    virtual std::size_t
+    n_weights() const = 0;
+
+    /// N: the samples a mini-batch draws from (1 for a model without
+    /// data, whose gradient is exact).
+    virtual unsigned int
+    n_samples() const = 0;
+
+    /// The mean loss over the samples listed in `batch` (indices may
+    /// repeat) at weights w, and its gradient (resized to n_weights()).
+    /// Not const: a model may keep work space.
+    virtual double
+    loss_and_gradient(const std::vector<unsigned int> &batch,
+                      const std::vector<double> &      w,
+                      std::vector<double> &            gradient) = 0;
+
+    /// Fraction of samples classified correctly; NaN for a model that is
+    /// not a classifier.
+    virtual double
+    accuracy(const std::vector<double> &w);
+
+    /// Weights to start from, drawn from `generator` where the model's
+    /// initialisation is random.
+    virtual std::vector<double>
+    initial_weights(std::mt19937_64 &generator) const = 0;
+
+    /// An independent copy with its own work space, for a replica on
+    /// another thread (the data are shared, read-only).
+    virtual std::unique_ptr<Model>
+    clone() const = 0;
+
+    /// f(w) and ∇f(w) over all samples (in chunks, so that work space
+    /// stays bounded).
+    double
+    full_loss_and_gradient(const std::vector<double> &w, std::vector<double> &gradient);
+
+    /// The per-sample gradients g_k, k in `samples`, as rows of a
+    /// samples.size() × n_weights() row-major matrix.
+    std::vector<double>
+    sample_gradients(const std::vector<unsigned int> &samples, const std::vector<double> &w);
+  };
+} // namespace relax

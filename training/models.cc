@@ -1,0 +1,349 @@
+#include "training/models.h"
+
+#include "problems/perceptron.h"
+#include "training/random.h"
+
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+// The Fortran BLAS interface, which only a BLAS library provides: the
+// cblas_* names also exist in GSL's libgslcblas (which deal.II pulls in),
+// and whichever comes first in the link order would win.
+extern "C" void
+dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+       const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
+       const double *beta, double *c, const int *ldc);
+
+namespace relax
+{
+  namespace
+  {
+    /// C = alpha op(A) op(B) + beta C for row-major matrices (C is m × n):
+    /// the column-major product Cᵀ = op(B)ᵀ op(A)ᵀ.
+    void
+    gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
+                   const double alpha, const double *a, const int lda, const double *b, const int ldb,
+                   const double beta, double *c, const int ldc)
+    {
+      const char ta = transpose_a ? 'T' : 'N', tb = transpose_b ? 'T' : 'N';
+      dgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
+    }
+  } // namespace
+
+  // ---------------------------------------------------------------- perceptron
+
+  PerceptronModel::PerceptronModel(const PerceptronData &data, std::vector<double> start)
+    : data(data)
+    , start(std::move(start))
+  {
+    if (this->start.size() != data.input_dimension())
+      throw std::invalid_argument("perceptron start has the wrong dimension");
+  }
+
+  std::size_t
+  PerceptronModel::n_weights() const
+  {
+    return data.input_dimension();
+  }
+
+  unsigned int
+  PerceptronModel::n_samples() const
+  {
+    return data.n_samples();
+  }
+
+  double
+  PerceptronModel::loss_and_gradient(const std::vector<unsigned int> &batch,
+                                     const std::vector<double> &      w,
+                                     std::vector<double> &            gradient)
+  {
+    return data.batch_loss_and_gradient(batch, w, gradient);
+  }
+
+  double
+  PerceptronModel::accuracy(const std::vector<double> &w)
+  {
+    unsigned int correct = 0;
+    for (unsigned int k = 0; k < data.n_samples(); ++k)
+      correct += data.margin(k, w) > 0;
+    return double(correct) / data.n_samples();
+  }
+
+  std::vector<double>
+  PerceptronModel::initial_weights(std::mt19937_64 &) const
+  {
+    return start;
+  }
+
+  std::unique_ptr<Model>
+  PerceptronModel::clone() const
+  {
+    return std::make_unique<PerceptronModel>(*this);
+  }
+
+  // ----------------------------------------------------------------- quadratic
+
+  QuadraticModel::QuadraticModel(std::vector<double> curvatures,
+                                 std::vector<double> centre_spread,
+                                 const unsigned int  n_samples,
+                                 const std::uint64_t seed)
+    : curvature(std::move(curvatures))
+    , centres(std::size_t(n_samples) * curvature.size())
+  {
+    if (centre_spread.size() != curvature.size())
+      throw std::invalid_argument("quadratic: one spread per curvature");
+    std::mt19937_64 generator(seed);
+    fill_standard_normal(generator, centres.data(), centres.size());
+    for (std::size_t i = 0; i < centres.size(); ++i)
+      centres[i] *= centre_spread[i % curvature.size()];
+  }
+
+  std::size_t
+  QuadraticModel::n_weights() const
+  {
+    return curvature.size();
+  }
+
+  unsigned int
+  QuadraticModel::n_samples() const
+  {
+    return static_cast<unsigned int>(centres.size() / curvature.size());
+  }
+
+  double
+  QuadraticModel::loss_and_gradient(const std::vector<unsigned int> &batch,
+                                    const std::vector<double> &      w,
+                                    std::vector<double> &            gradient)
+  {
+    const std::size_t p = curvature.size();
+    gradient.assign(p, 0.);
+    double loss = 0;
+    for (const unsigned int k : batch)
+      for (std::size_t i = 0; i < p; ++i)
+        {
+          const double r = w[i] - centre(k)[i];
+          loss += 0.5 * curvature[i] * r * r;
+          gradient[i] += curvature[i] * r;
+        }
+    for (double &g : gradient)
+      g /= batch.size();
+    return loss / batch.size();
+  }
+
+  std::vector<double>
+  QuadraticModel::initial_weights(std::mt19937_64 &) const
+  {
+    return std::vector<double>(curvature.size(), 0.);
+  }
+
+  std::unique_ptr<Model>
+  QuadraticModel::clone() const
+  {
+    return std::make_unique<QuadraticModel>(*this);
+  }
+
+  // ----------------------------------------------------------------------- MLP
+
+  Activation
+  activation_from_string(const std::string &name)
+  {
+    if (name == "relu")
+      return Activation::relu;
+    if (name == "tanh")
+      return Activation::tanh;
+    throw std::invalid_argument("unknown activation '" + name + "'");
+  }
+
+  MlpModel::MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, const Activation activation)
+    : data(data)
+    , activation(activation)
+  {
+    width.push_back(data.dimension);
+    for (const unsigned int h : hidden)
+      width.push_back(h);
+    width.push_back(data.n_classes);
+    activations.resize(width.size());
+  }
+
+  std::size_t
+  MlpModel::weight_offset(const unsigned int layer) const
+  {
+    std::size_t offset = 0;
+    for (unsigned int l = 0; l < layer; ++l)
+      offset += std::size_t(width[l + 1]) * width[l] + width[l + 1];
+    return offset;
+  }
+
+  std::size_t
+  MlpModel::n_weights() const
+  {
+    return weight_offset(width.size() - 1);
+  }
+
+  unsigned int
+  MlpModel::n_samples() const
+  {
+    return data.n_samples;
+  }
+
+  void
+  MlpModel::forward(const std::vector<unsigned int> &batch, const std::vector<double> &w)
+  {
+    const int B = static_cast<int>(batch.size());
+    activations[0].resize(std::size_t(B) * width[0]);
+    for (int s = 0; s < B; ++s)
+      std::copy(data.input(batch[s]), data.input(batch[s]) + width[0],
+                activations[0].begin() + std::size_t(s) * width[0]);
+    const unsigned int n_layers = width.size() - 1;
+    for (unsigned int l = 0; l < n_layers; ++l)
+      {
+        const int     n_in = width[l], n_out = width[l + 1];
+        const double *W    = w.data() + weight_offset(l);
+        const double *b    = W + std::size_t(n_out) * n_in;
+        std::vector<double> &z = activations[l + 1];
+        z.resize(std::size_t(B) * n_out);
+        // Z = 1 bᵀ + A Wᵀ: the bias rows first, then one product.
+        for (int s = 0; s < B; ++s)
+          std::copy(b, b + n_out, z.begin() + std::size_t(s) * n_out);
+        gemm_row_major(false, true, B, n_out, n_in, 1.0, activations[l].data(), n_in, W, n_in, 1.0,
+                       z.data(), n_out);
+        if (l + 1 < n_layers)
+          {
+            if (activation == Activation::relu)
+              for (double &v : z)
+                v = v > 0 ? v : 0;
+            else
+              for (double &v : z)
+                v = std::tanh(v);
+          }
+      }
+  }
+
+  double
+  MlpModel::loss_and_gradient(const std::vector<unsigned int> &batch,
+                              const std::vector<double> &      w,
+                              std::vector<double> &            gradient)
+  {
+    forward(batch, w);
+    const int          B        = static_cast<int>(batch.size());
+    const unsigned int n_layers = width.size() - 1;
+    const int          C        = width.back();
+    gradient.resize(n_weights());
+
+    // Softmax cross-entropy, shifted by the largest logit: loss_s =
+    // log Σ_c e^{z_c − m} − (z_y − m); δ = (softmax − onehot)/B.
+    double loss = 0;
+    delta.resize(std::size_t(B) * C);
+    for (int s = 0; s < B; ++s)
+      {
+        const double *z     = activations[n_layers].data() + std::size_t(s) * C;
+        double       *d     = delta.data() + std::size_t(s) * C;
+        const double  m     = *std::max_element(z, z + C);
+        double        total = 0;
+        for (int c = 0; c < C; ++c)
+          total += d[c] = std::exp(z[c] - m);
+        const unsigned int y = data.labels[batch[s]];
+        loss += std::log(total) - (z[y] - m);
+        for (int c = 0; c < C; ++c)
+          d[c] = (d[c] / total - (unsigned(c) == y ? 1. : 0.)) / B;
+      }
+
+    for (unsigned int l = n_layers; l-- > 0;)
+      {
+        const int     n_in = width[l], n_out = width[l + 1];
+        const double *W    = w.data() + weight_offset(l);
+        double       *dW   = gradient.data() + weight_offset(l);
+        double       *db   = dW + std::size_t(n_out) * n_in;
+        // dW = δᵀ A_l, db = Σ_s δ_s.
+        gemm_row_major(true, false, n_out, n_in, B, 1.0, delta.data(), n_out, activations[l].data(),
+                       n_in, 0.0, dW, n_in);
+        std::fill(db, db + n_out, 0.);
+        for (int s = 0; s < B; ++s)
+          for (int j = 0; j < n_out; ++j)
+            db[j] += delta[std::size_t(s) * n_out + j];
+        if (l == 0)
+          break;
+        // δ_{l−1} = (δ W) ⊙ σ'(z_l), σ' from the activation a_l itself:
+        // 1[a > 0] for ReLU, 1 − a² for tanh.
+        delta_previous.resize(std::size_t(B) * n_in);
+        gemm_row_major(false, false, B, n_in, n_out, 1.0, delta.data(), n_out, W, n_in, 0.0,
+                       delta_previous.data(), n_in);
+        const std::vector<double> &a = activations[l];
+        if (activation == Activation::relu)
+          for (std::size_t i = 0; i < a.size(); ++i)
+            delta_previous[i] = a[i] > 0 ? delta_previous[i] : 0;
+        else
+          for (std::size_t i = 0; i < a.size(); ++i)
+            delta_previous[i] *= 1 - a[i] * a[i];
+        std::swap(delta, delta_previous);
+      }
+    return loss / B;
+  }
+
+  double
+  MlpModel::accuracy(const std::vector<double> &w)
+  {
+    const unsigned int        N = data.n_samples, chunk = 1024;
+    const unsigned int        C = width.back();
+    unsigned int              correct = 0;
+    std::vector<unsigned int> batch;
+    for (unsigned int start = 0; start < N; start += chunk)
+      {
+        batch.clear();
+        for (unsigned int k = start; k < std::min(N, start + chunk); ++k)
+          batch.push_back(k);
+        forward(batch, w);
+        for (std::size_t s = 0; s < batch.size(); ++s)
+          {
+            const double *z = activations.back().data() + s * C;
+            correct += unsigned(std::max_element(z, z + C) - z) == data.labels[batch[s]];
+          }
+      }
+    return double(correct) / N;
+  }
+
+  std::vector<double>
+  MlpModel::initial_weights(std::mt19937_64 &generator) const
+  {
+    std::vector<double> w(n_weights(), 0.);
+    const double        gain = activation == Activation::relu ? 2. : 1.;
+    for (unsigned int l = 0; l + 1 < width.size(); ++l)
+      {
+        double           *W     = w.data() + weight_offset(l);
+        const std::size_t count = std::size_t(width[l + 1]) * width[l];
+        fill_standard_normal(generator, W, count);
+        const double scale = std::sqrt(gain / width[l]);
+        for (std::size_t i = 0; i < count; ++i)
+          W[i] *= scale;
+      }
+    return w;
+  }
+
+  std::unique_ptr<Model>
+  MlpModel::clone() const
+  {
+    return std::make_unique<MlpModel>(*this);
+  }
+} // namespace relax
+
+#include <dlfcn.h>
+#include <cstdlib>
+
+namespace relax
+{
+  std::string
+  blas_library()
+  {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&dgemm_), &info) != 0 && info.dli_fname != nullptr)
+      {
+        char resolved[4096];
+        if (realpath(info.dli_fname, resolved) != nullptr)
+          return resolved;
+        return info.dli_fname;
+      }
+    return "unknown";
+  }
+} // namespace relax

@@ -1,0 +1,158 @@
+// The models the training path trains: the perceptron of the landscape
+// (through PerceptronData, its one implementation of loss and gradients),
+// a quadratic with sampled centres (SGD's noise in closed form), and a
+// multilayer perceptron with analytic backpropagation on BLAS.
+#pragma once
+
+#include "training/datasets.h"
+#include "training/model.h"
+
+#include <string>
+
+namespace relax
+{
+  class PerceptronData;
+
+  /// The teacher–student perceptron, w in R^p, loss and per-sample
+  /// gradients from PerceptronData (the same as the landscape's f and D).
+  class PerceptronModel : public Model
+  {
+  public:
+    /// `data` must outlive the model; starts from `start`.
+    PerceptronModel(const PerceptronData &data, std::vector<double> start);
+
+    std::size_t
+    n_weights() const override;
+    unsigned int
+    n_samples() const override;
+    double
+    loss_and_gradient(const std::vector<unsigned int> &batch,
+                      const std::vector<double> &      w,
+                      std::vector<double> &            gradient) override;
+    /// Sign agreement with the (possibly flipped) labels.
+    double
+    accuracy(const std::vector<double> &w) override;
+    std::vector<double>
+    initial_weights(std::mt19937_64 &generator) const override;
+    std::unique_ptr<Model>
+    clone() const override;
+
+  private:
+    const PerceptronData &data;
+    std::vector<double>   start;
+  };
+
+  /**
+   * f_k(w) = ½ Σ_i a_i (w_i − c_{k,i})², f = (1/N) Σ f_k, with centres
+   * c_k ~ N(0, diag(s²)) from a seed: ∇f_k = A(w − c_k), so the gradient
+   * noise is A(c̄ − c_batch) and D = A Cov(c) A exactly, independent of w.
+   * SGD on it is a linear recursion whose stationary covariance is known
+   * in closed form (the test of β⁻¹ = η/(2b)).
+   */
+  class QuadraticModel : public Model
+  {
+  public:
+    QuadraticModel(std::vector<double> curvatures,
+                   std::vector<double> centre_spread,
+                   unsigned int        n_samples,
+                   std::uint64_t       seed);
+
+    std::size_t
+    n_weights() const override;
+    unsigned int
+    n_samples() const override;
+    double
+    loss_and_gradient(const std::vector<unsigned int> &batch,
+                      const std::vector<double> &      w,
+                      std::vector<double> &            gradient) override;
+    std::vector<double>
+    initial_weights(std::mt19937_64 &generator) const override;
+    std::unique_ptr<Model>
+    clone() const override;
+
+    /// c_k (n_weights() numbers).
+    const double *
+    centre(unsigned int k) const
+    {
+      return centres.data() + std::size_t(k) * curvature.size();
+    }
+    const std::vector<double> &
+    curvatures() const
+    {
+      return curvature;
+    }
+
+  private:
+    std::vector<double> curvature;
+    std::vector<double> centres;
+  };
+
+  enum class Activation
+  {
+    relu,
+    tanh
+  };
+
+  Activation
+  activation_from_string(const std::string &name);
+
+  /**
+   * A multilayer perceptron p → h_1 → ... → C with ReLU or tanh hidden
+   * units and a softmax cross-entropy loss. Weights are one vector, layer
+   * by layer: W_l (n_out × n_in, row-major), then b_l. Forward and
+   * backward passes are matrix products of the whole batch (BLAS dgemm).
+   */
+  class MlpModel : public Model
+  {
+  public:
+    /// `data` must outlive the model. `hidden`: the widths h_1, ...
+    MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, Activation activation);
+
+    std::size_t
+    n_weights() const override;
+    unsigned int
+    n_samples() const override;
+    double
+    loss_and_gradient(const std::vector<unsigned int> &batch,
+                      const std::vector<double> &      w,
+                      std::vector<double> &            gradient) override;
+    double
+    accuracy(const std::vector<double> &w) override;
+    /// Weights N(0, g/n_in) with g = 2 for ReLU (He), 1 for tanh
+    /// (LeCun); biases 0.
+    std::vector<double>
+    initial_weights(std::mt19937_64 &generator) const override;
+    std::unique_ptr<Model>
+    clone() const override;
+
+    /// Layer widths p, h_1, ..., C.
+    const std::vector<unsigned int> &
+    widths() const
+    {
+      return width;
+    }
+
+  private:
+    /// The forward pass of `batch`: fills activations[l] (B × width[l]);
+    /// the last holds the logits.
+    void
+    forward(const std::vector<unsigned int> &batch, const std::vector<double> &w);
+
+    std::size_t
+    weight_offset(unsigned int layer) const;
+
+    const ClassificationData &data;
+    std::vector<unsigned int> width;
+    Activation                activation;
+    std::vector<std::vector<double>> activations; // work space: per layer, B × width
+    std::vector<double>              delta, delta_previous;
+  };
+} // namespace relax
+
+namespace relax
+{
+  /// The file of the BLAS library that provides dgemm_ at run time
+  /// (e.g. .../openblas-pthread/libblas.so.3).
+  std::string
+  blas_library();
+} // namespace relax
