@@ -130,6 +130,12 @@ namespace relax
     const QGauss<dim>   quadrature(dof_handler.get_fe().degree + 2);
     FEValues<dim>       fe_values(dof_handler.get_fe(), quadrature, update_quadrature_points);
     std::vector<double> values;
+    // Exactly the size needed: it is kept all run, and push_back alone
+    // could leave it up to twice that.
+    std::size_t n_owned_cells = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      n_owned_cells += cell->is_locally_owned() ? 1 : 0;
+    values.reserve(n_owned_cells * quadrature.size());
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {

@@ -87,8 +87,14 @@ namespace relax
 {
   /**
    * @brief The θ-scheme for M u' + A u = 0 with constant M and A:
-   * (M + θΔt A) u¹ = (M − (1−θ)Δt A) u⁰. The system matrix and its
-   * factorisation (or preconditioner) are rebuilt only when θΔt changes.
+   * (M + θΔt A) u¹ = (M − (1−θ)Δt A) u⁰, 0 < θ ≤ 1.
+   *
+   * Only M and the system matrix S = M + θΔt A are kept (S on M's
+   * sparsity pattern): the right-hand side is ((1 + k) M − k S) u⁰ with
+   * k = (1−θ)/θ, and a new θΔt turns S into r S + (1 − r) M,
+   * r = θΔt_new/θΔt_old, so A is read only by the constructor and the
+   * caller may release it. S and its factorisation (or preconditioner)
+   * change only when θΔt does.
    */
   class ThetaStepper
   {
@@ -107,9 +113,9 @@ namespace relax
 
   private:
     const dealii::PETScWrappers::MatrixBase &mass;
-    const dealii::PETScWrappers::MatrixBase &operator_matrix;
     LinearSolver                             solver;
     Mat                                      system = nullptr;
-    double                                   system_factor = -1;
+    double system_factor = 1; // S = M + system_factor · A
+    bool   solver_ready  = false;
   };
 } // namespace relax

@@ -21,10 +21,16 @@ namespace relax
   void
   write_file_atomically(const std::string &path, const std::string &content)
   {
+    write_file_atomically(path, [&](std::ostream &out) { out << content; });
+  }
+
+  void
+  write_file_atomically(const std::string &path, const std::function<void(std::ostream &)> &write)
+  {
     const std::string partial = path + ".partial";
     {
       std::ofstream out(partial, std::ios::binary);
-      out << content;
+      write(out);
       out.close();
       if (!out)
         throw std::runtime_error("cannot write '" + partial + "'");

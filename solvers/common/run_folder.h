@@ -7,6 +7,8 @@
 
 #include <string>
 #include <utility>
+#include <functional>
+#include <ostream>
 #include <vector>
 
 namespace relax
@@ -16,6 +18,10 @@ namespace relax
   /// Writes `content` to `path` through "path.partial" and a rename.
   void
   write_file_atomically(const std::string &path, const std::string &content);
+  /// The same with the content streamed by `write` (no copy of it in
+  /// memory: large field output).
+  void
+  write_file_atomically(const std::string &path, const std::function<void(std::ostream &)> &write);
 
   /// The whole content of a file; throws std::runtime_error naming it.
   std::string

@@ -8,6 +8,8 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/sparsity_tools.h>
 
+#include <malloc.h>
+
 #include "solvers/common/checkpoint.h"
 #include "solvers/common/discretisation.h"
 
@@ -55,11 +57,18 @@ namespace relax
     add_periodicity_constraints(dofs, box, constraint_set);
     constraint_set.close();
 
-    pattern = std::make_unique<DynamicSparsityPattern>(relevant_dofs);
-    DoFTools::make_sparsity_pattern(dofs, *pattern, constraint_set, false);
-    SparsityTools::distribute_sparsity_pattern(*pattern, owned_dofs, comm, relevant_dofs);
-
-    reinit(mass_matrix);
+    {
+      // The pattern lives only until the mass matrix is made: every other
+      // matrix of the space copies the mass matrix's pattern (reinit).
+      DynamicSparsityPattern pattern(relevant_dofs);
+      DoFTools::make_sparsity_pattern(dofs, pattern, constraint_set, false);
+      SparsityTools::distribute_sparsity_pattern(pattern, owned_dofs, comm, relevant_dofs);
+      mass_matrix.reinit(owned_dofs, owned_dofs, pattern, comm);
+    }
+    // The pattern's many small rows went back to the heap, not to the
+    // system: hand the free pages back so that they do not stay in the
+    // peak memory of the run.
+    malloc_trim(0);
     basis_integrals.reinit(owned_dofs, comm);
     const QGauss<dim>  quadrature(element.degree + 1);
     FEValues<dim>      fe_values(element, quadrature, update_values | update_JxW_values);
@@ -88,20 +97,30 @@ namespace relax
     mass_matrix.compress(VectorOperation::add);
     basis_integrals.compress(VectorOperation::add);
 
-    // Support points of the owned DoFs, once (finding them is costly).
-    std::map<types::global_dof_index, Point<dim>> points;
-    DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, dofs, points);
-    owned_support_points.resize(owned_dofs.n_elements());
-    for (const auto &[index, x] : points)
-      if (owned_dofs.is_element(index))
-        owned_support_points[owned_dofs.index_within_set(index)] = x;
+    // Support points of the owned DoFs, once, cell by cell (a map of all
+    // DoFs to their points would cost more than the points themselves);
+    // every owned DoF lies on an owned cell.
+    owned_points.resize(owned_dofs.n_elements());
+    const Quadrature<dim> support(element.get_unit_support_points());
+    FEValues<dim>         support_values(element, support, update_quadrature_points);
+    for (const auto &cell : dofs.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          support_values.reinit(cell);
+          cell->get_dof_indices(indices);
+          for (unsigned int i = 0; i < n; ++i)
+            if (owned_dofs.is_element(indices[i]))
+              owned_points[owned_dofs.index_within_set(indices[i])] = support_values.quadrature_point(i);
+        }
   }
 
   template <int dim>
   void
   ScalarSpace<dim>::reinit(dealii::PETScWrappers::MPI::SparseMatrix &matrix) const
   {
-    matrix.reinit(owned_dofs, owned_dofs, *pattern, comm);
+    // The mass matrix's sparsity pattern (a copy of it: PETSc's AIJ
+    // matrices cannot share their index arrays).
+    matrix.reinit(mass_matrix);
   }
 
   template <int dim>
@@ -161,7 +180,7 @@ namespace relax
     std::vector<double> where(dim, 0.0);
     if (owned_dofs.is_element(index))
       for (unsigned int d = 0; d < dim; ++d)
-        where[d] = owned_support_points[owned_dofs.index_within_set(index)][d];
+        where[d] = owned_points[owned_dofs.index_within_set(index)][d];
     Utilities::MPI::sum(where, comm, where);
     Point<dim> x;
     for (unsigned int d = 0; d < dim; ++d)

@@ -10,7 +10,6 @@
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/lac/affine_constraints.h>
-#include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/petsc_sparse_matrix.h>
 #include <deal.II/lac/petsc_vector.h>
 
@@ -90,7 +89,7 @@ namespace relax
       return basis_integrals;
     }
 
-    /// A matrix with the space's sparsity pattern (zero).
+    /// A zero matrix on the space's sparsity pattern.
     void
     reinit(dealii::PETScWrappers::MPI::SparseMatrix &matrix) const;
     /// `matrix` (with the space's pattern) = c ∫∇φ_i·∇φ_j, constraints
@@ -109,6 +108,13 @@ namespace relax
     double
     mesh_size() const;
 
+    /// The support points of the owned DoFs, in the order of owned().
+    const std::vector<dealii::Point<dim>> &
+    owned_support_points() const
+    {
+      return owned_points;
+    }
+
     /// The support point of global DoF `index`, on every rank. Collective.
     dealii::Point<dim>
     support_point(dealii::types::global_dof_index index) const;
@@ -124,9 +130,8 @@ namespace relax
     dealii::DoFHandler<dim>                      dofs;
     dealii::IndexSet                             owned_dofs, relevant_dofs;
     dealii::AffineConstraints<double>            constraint_set;
-    std::unique_ptr<dealii::DynamicSparsityPattern> pattern;
     dealii::PETScWrappers::MPI::SparseMatrix     mass_matrix;
     dealii::PETScWrappers::MPI::Vector           basis_integrals;
-    std::vector<dealii::Point<dim>>              owned_support_points;
+    std::vector<dealii::Point<dim>>              owned_points;
   };
 } // namespace relax

@@ -385,7 +385,7 @@ namespace relax
       phi          = space->ghosted_vector();
       assemble_operators();
       f_at_quadrature = landscape_at_quadrature_points(space->dof_handler(), *landscape);
-      stepper = std::make_unique<ThetaStepper>(space->mass(), fp_operator, linear_solver, false, comm);
+      stepper.reset(); // made at the first step, after the steady state
     }
 
     template <int dim>
@@ -437,28 +437,51 @@ namespace relax
       // rows sum to zero). Replace the row of the DoF where f is lowest,
       // where ρ_ss surely is not small, by ρ_k = 1; solve; normalise.
       const auto start = std::chrono::steady_clock::now();
-      std::map<types::global_dof_index, Point<dim>> points;
-      DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, space->dof_handler(), points);
       std::pair<double, types::global_dof_index> best{std::numeric_limits<double>::max(), 0};
-      for (const auto &[index, x] : points)
-        if (space->owned().is_element(index) && !space->constraints().is_constrained(index))
-          best = std::min(best, std::make_pair(landscape->value(x), index));
+      std::size_t                                k = 0;
+      for (const auto index : space->owned())
+        {
+          const Point<dim> &x = space->owned_support_points()[k++];
+          if (!space->constraints().is_constrained(index))
+            best = std::min(best, std::make_pair(landscape->value(x), index));
+        }
       const auto all = Utilities::MPI::all_gather(comm, best);
       const types::global_dof_index pinned = std::min_element(all.begin(), all.end())->second;
 
-      Mat pinned_matrix;
-      MatDuplicate(static_cast<Mat>(fp_operator), MAT_COPY_VALUES, &pinned_matrix);
-      const PetscInt row = pinned;
-      MatZeroRows(pinned_matrix, space->owned().is_element(pinned) ? 1 : 0, &row, 1.0, nullptr, nullptr);
+      // The row is replaced in the operator itself, not in a copy (one
+      // matrix less at the peak), and put back after the solve.
+      Mat            matrix = static_cast<Mat>(fp_operator);
+      const PetscInt row    = pinned;
+      const bool     owner  = space->owned().is_element(pinned);
+      std::vector<PetscInt>    row_columns;
+      std::vector<PetscScalar> row_values;
+      if (owner)
+        {
+          PetscInt           n_entries;
+          const PetscInt *   columns;
+          const PetscScalar *values;
+          MatGetRow(matrix, row, &n_entries, &columns, &values);
+          row_columns.assign(columns, columns + n_entries);
+          row_values.assign(values, values + n_entries);
+          MatRestoreRow(matrix, row, &n_entries, &columns, &values);
+        }
+      // Zeros in the row, not its removal: the values go back below.
+      MatSetOption(matrix, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE);
+      MatZeroRows(matrix, owner ? 1 : 0, &row, 1.0, nullptr, nullptr);
       PETScWrappers::MPI::Vector rhs(space->owned(), comm);
-      if (space->owned().is_element(pinned))
+      if (owner)
         rhs(pinned) = 1;
       rhs.compress(VectorOperation::insert);
       owned_rho_ss = 0;
-      LinearSolver solver(linear_solver, false, comm);
-      solver.set_matrix(pinned_matrix);
-      total_iterations += solver.solve(owned_rho_ss, rhs);
-      MatDestroy(&pinned_matrix);
+      {
+        LinearSolver solver(linear_solver, false, comm);
+        solver.set_matrix(matrix);
+        total_iterations += solver.solve(owned_rho_ss, rhs);
+      }
+      if (owner)
+        MatSetValues(matrix, 1, &row, row_columns.size(), row_columns.data(), row_values.data(), INSERT_VALUES);
+      MatAssemblyBegin(matrix, MAT_FINAL_ASSEMBLY);
+      MatAssemblyEnd(matrix, MAT_FINAL_ASSEMBLY);
       space->constraints().distribute(owned_rho_ss);
       const double total = space->integrals() * owned_rho_ss;
       if (!(std::isfinite(total) && total > 0))
@@ -541,6 +564,13 @@ namespace relax
     {
       const double theta = steps_done < damped_steps ? 1.0 : 0.5;
       const auto   start = std::chrono::steady_clock::now();
+      if (!stepper)
+        {
+          // The stepper keeps M + θΔt A of its own; the operator is not
+          // needed again (the steady state is solved), so it goes.
+          stepper = std::make_unique<ThetaStepper>(space->mass(), fp_operator, linear_solver, false, comm);
+          fp_operator.clear();
+        }
       last_iterations    = stepper->step(owned_rho, time_step, theta);
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++steps_this_run;
@@ -792,6 +822,7 @@ namespace relax
           transient_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - transient_start).count();
           transient_steps = steps_this_run;
+          stepper.reset(); // its matrix and preconditioner, before the output below
 
           // Along the whole run: the largest one-step increase of KL(ρ‖ρ_ss)
           // (a Lyapunov functional: never positive beyond round-off) and of
