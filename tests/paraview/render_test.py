@@ -102,7 +102,7 @@ def check_png(path, kind):
         problems.append("%d distinct colours (< %d): blank?" % (colours, MIN_COLOURS))
     if covered < MIN_COVERED[kind]:
         problems.append("%.3f of the pixels differ from the background (< %g)" % (covered, MIN_COVERED[kind]))
-    print("  %s: %dx%d, %d colours, %.3f unlike the background" % (os.path.basename(path), width, height,
+    print("  %s: %dx%d, %d colours, %.3f unlike the background" % (path, width, height,
                                                                   colours, covered))
     return problems
 
