@@ -103,9 +103,8 @@ def choose_view(run_folder, solver):
             reader, time = open_series(run_folder, view.series)
             arrays = point_arrays(reader)
             if view.field in arrays:
-                if view.arrows not in arrays:
-                    view.arrows = None
-                return view, reader, time
+                arrows = view.arrows if view.arrows in arrays else None
+                return View(view.series, view.field, arrows, view.arrows_from_points, view.isolines), reader, time
             pv.Delete(reader)
     # Generic: the solver's own series if present, else the first .pvd.
     candidates = sorted(f[:-4] for f in os.listdir(run_folder) if f.endswith(".pvd"))
