@@ -13,6 +13,8 @@ namespace relax
   struct LinearSolver::Implementation
   {
     KSP ksp = nullptr;
+    /// The sequential copy of the matrix for PETSc's own LU.
+    Mat serial = nullptr;
   };
 
   void
@@ -54,6 +56,8 @@ namespace relax
   {
     if (implementation->ksp != nullptr)
       KSPDestroy(&implementation->ksp);
+    if (implementation->serial != nullptr)
+      MatDestroy(&implementation->serial);
   }
 
   void
@@ -67,6 +71,16 @@ namespace relax
   {
     if (implementation->ksp != nullptr)
       KSPDestroy(&implementation->ksp);
+    if (implementation->serial != nullptr)
+      MatDestroy(&implementation->serial);
+    int ranks = 1;
+    MPI_Comm_size(comm, &ranks);
+    const bool native = parameters.method == "direct" && parameters.serial_native_lu && ranks == 1;
+    if (native)
+      {
+        MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &implementation->serial);
+        A = implementation->serial;
+      }
     KSP &ksp = implementation->ksp;
     KSPCreate(comm, &ksp);
     KSPSetOperators(ksp, A, A);
@@ -76,7 +90,13 @@ namespace relax
       {
         KSPSetType(ksp, KSPPREONLY);
         PCSetType(pc, PCLU);
-        PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
+        if (native)
+          {
+            PCFactorSetMatSolverType(pc, MATSOLVERPETSC);
+            PCFactorSetMatOrderingType(pc, MATORDERINGND);
+          }
+        else
+          PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
       }
     else
       {

@@ -33,6 +33,7 @@
 #include "solvers/common/density_functionals.h"
 #include "solvers/common/discretisation.h"
 #include "solvers/common/field_output.h"
+#include "solvers/common/fokker_planck_operator.h"
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
 #include "solvers/common/run_folder.h"
@@ -392,79 +393,16 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::assemble_operators()
     {
-      // a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v: the weak form of
-      // −div(−ρb + β⁻¹ div(Dρ)) with zero flux on the boundary, so that
-      // Σ_i a(φ_j, φ_i) = 0 and M ρ' + A ρ = 0 conserves mass exactly.
-      const QGauss<dim>  quadrature(space->fe().degree + 1);
-      FEValues<dim>      fe_values(space->fe(), quadrature,
-                              update_values | update_gradients |
-                                update_quadrature_points | update_JxW_values);
-      const unsigned int n = space->fe().n_dofs_per_cell();
-      FullMatrix<double> cell_operator(n, n);
-      std::vector<types::global_dof_index> indices(n);
-      for (const auto &cell : space->dof_handler().active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            fe_values.reinit(cell);
-            cell_operator = 0;
-            for (const unsigned int q : fe_values.quadrature_point_indices())
-              {
-                const Point<dim> &            x = fe_values.quadrature_point(q);
-                const SymmetricTensor<2, dim> D = landscape->diffusion(x) / beta;
-                const Tensor<1, dim>          transport =
-                  landscape->diffusion_divergence(x) / beta - landscape->drift(x);
-                const double w = fe_values.JxW(q);
-                for (unsigned int i = 0; i < n; ++i)
-                  {
-                    const Tensor<1, dim> &grad_v = fe_values.shape_grad(i, q);
-                    for (unsigned int j = 0; j < n; ++j)
-                      cell_operator(i, j) += (D * fe_values.shape_grad(j, q) +
-                                              fe_values.shape_value(j, q) * transport) *
-                                             grad_v * w;
-                  }
-              }
-            cell->get_dof_indices(indices);
-            space->constraints().distribute_local_to_global(cell_operator, indices, fp_operator);
-          }
-      fp_operator.compress(VectorOperation::add);
+      assemble_fokker_planck_operator(*space, *landscape, beta, false, fp_operator);
     }
 
     template <int dim>
     void
     FokkerPlanckProblem<dim>::solve_steady_state()
     {
-      // A ρ = 0 has the one-dimensional null space spanned by ρ_ss (its
-      // rows sum to zero). Replace the row of the DoF where f is lowest,
-      // where ρ_ss surely is not small, by ρ_k = 1; solve; normalise.
       const auto start = std::chrono::steady_clock::now();
-      std::map<types::global_dof_index, Point<dim>> points;
-      DoFTools::map_dofs_to_support_points(StaticMappingQ1<dim>::mapping, space->dof_handler(), points);
-      std::pair<double, types::global_dof_index> best{std::numeric_limits<double>::max(), 0};
-      for (const auto &[index, x] : points)
-        if (space->owned().is_element(index) && !space->constraints().is_constrained(index))
-          best = std::min(best, std::make_pair(landscape->value(x), index));
-      const auto all = Utilities::MPI::all_gather(comm, best);
-      const types::global_dof_index pinned = std::min_element(all.begin(), all.end())->second;
-
-      Mat pinned_matrix;
-      MatDuplicate(static_cast<Mat>(fp_operator), MAT_COPY_VALUES, &pinned_matrix);
-      const PetscInt row = pinned;
-      MatZeroRows(pinned_matrix, space->owned().is_element(pinned) ? 1 : 0, &row, 1.0, nullptr, nullptr);
-      PETScWrappers::MPI::Vector rhs(space->owned(), comm);
-      if (space->owned().is_element(pinned))
-        rhs(pinned) = 1;
-      rhs.compress(VectorOperation::insert);
-      owned_rho_ss = 0;
-      LinearSolver solver(linear_solver, false, comm);
-      solver.set_matrix(pinned_matrix);
-      total_iterations += solver.solve(owned_rho_ss, rhs);
-      MatDestroy(&pinned_matrix);
-      space->constraints().distribute(owned_rho_ss);
-      const double total = space->integrals() * owned_rho_ss;
-      if (!(std::isfinite(total) && total > 0))
-        throw std::runtime_error("the steady-state solve gave a density of mass " +
-                                 std::to_string(total));
-      owned_rho_ss /= total;
+      total_iterations +=
+        solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
       rho_ss = owned_rho_ss;
       steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       compute_potential();
