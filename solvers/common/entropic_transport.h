@@ -78,11 +78,12 @@ namespace relax
     /// result = log A(e^{log_v}) (owned entries, constraints distributed),
     /// through the conjugated kernel of slot 0 or 1 (one per side of a
     /// transport plan), re-absorbed when log_v has moved more than
-    /// `absorption threshold` from its potential.
+    /// `absorption_threshold` from its potential (e^{±100} keeps far from
+    /// the limits of doubles while refactorising rarely).
     void
     log_apply(unsigned int slot, const Vector &log_v, Vector &result);
 
-    static constexpr double absorption_threshold = 30;
+    static constexpr double absorption_threshold = 100;
 
     unsigned int n_factorisations = 0;
     unsigned long n_solves        = 0;
