@@ -16,6 +16,8 @@ namespace relax
     /// BoomerAMG's settings, set through PETSc's options interface (the
     /// only one for them), in a database of this solver's own.
     PetscOptions options = nullptr;
+    /// The sequential copy of the matrix for PETSc's own LU.
+    Mat serial = nullptr;
   };
 
   void
@@ -59,6 +61,8 @@ namespace relax
       KSPDestroy(&implementation->ksp);
     if (implementation->options != nullptr)
       PetscOptionsDestroy(&implementation->options);
+    if (implementation->serial != nullptr)
+      MatDestroy(&implementation->serial);
   }
 
   void
@@ -71,7 +75,10 @@ namespace relax
   LinearSolver::set_matrix(Mat A)
   {
     KSP &ksp = implementation->ksp;
-    if (ksp != nullptr)
+    int  ranks = 1;
+    MPI_Comm_size(comm, &ranks);
+    const bool native = parameters.method == "direct" && parameters.serial_native_lu && ranks == 1;
+    if (ksp != nullptr && !native)
       {
         // The same matrix with new values (a Newton iteration): PETSc sees
         // that its nonzero pattern is unchanged and redoes only the numeric
@@ -84,7 +91,15 @@ namespace relax
             check_setup(KSPSetUp(ksp));
             return;
           }
-        KSPDestroy(&ksp);
+      }
+    if (ksp != nullptr)
+      KSPDestroy(&ksp);
+    if (implementation->serial != nullptr)
+      MatDestroy(&implementation->serial);
+    if (native)
+      {
+        MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &implementation->serial);
+        A = implementation->serial;
       }
     KSPCreate(comm, &ksp);
     KSPSetOperators(ksp, A, A);
@@ -94,7 +109,13 @@ namespace relax
       {
         KSPSetType(ksp, KSPPREONLY);
         PCSetType(pc, PCLU);
-        PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
+        if (native)
+          {
+            PCFactorSetMatSolverType(pc, MATSOLVERPETSC);
+            PCFactorSetMatOrderingType(pc, MATORDERINGND);
+          }
+        else
+          PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
       }
     else
       {

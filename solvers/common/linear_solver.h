@@ -31,6 +31,11 @@ namespace relax
   {
     std::string method    = "direct";
     double      tolerance = 1e-12;
+    /// With `direct` on one rank: PETSc's own sparse LU (nested-dissection
+    /// ordering) in place of MUMPS. Its triangular solves cost a fraction of
+    /// MUMPS's per call, which is what counts when one factorisation serves
+    /// thousands of solves (the heat-step Gibbs kernel). Not a parameter.
+    bool serial_native_lu = false;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm,

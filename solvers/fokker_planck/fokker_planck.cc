@@ -33,6 +33,7 @@
 #include "solvers/common/density_functionals.h"
 #include "solvers/common/discretisation.h"
 #include "solvers/common/field_output.h"
+#include "solvers/common/fokker_planck_operator.h"
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
 #include "solvers/common/run_folder.h"
@@ -392,102 +393,16 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::assemble_operators()
     {
-      // a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v: the weak form of
-      // −div(−ρb + β⁻¹ div(Dρ)) with zero flux on the boundary, so that
-      // Σ_i a(φ_j, φ_i) = 0 and M ρ' + A ρ = 0 conserves mass exactly.
-      const QGauss<dim>  quadrature(space->fe().degree + 1);
-      FEValues<dim>      fe_values(space->fe(), quadrature,
-                              update_values | update_gradients |
-                                update_quadrature_points | update_JxW_values);
-      const unsigned int n = space->fe().n_dofs_per_cell();
-      FullMatrix<double> cell_operator(n, n);
-      std::vector<types::global_dof_index> indices(n);
-      for (const auto &cell : space->dof_handler().active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            fe_values.reinit(cell);
-            cell_operator = 0;
-            for (const unsigned int q : fe_values.quadrature_point_indices())
-              {
-                const Point<dim> &            x = fe_values.quadrature_point(q);
-                const SymmetricTensor<2, dim> D = landscape->diffusion(x) / beta;
-                const Tensor<1, dim>          transport =
-                  landscape->diffusion_divergence(x) / beta - landscape->drift(x);
-                const double w = fe_values.JxW(q);
-                for (unsigned int i = 0; i < n; ++i)
-                  {
-                    const Tensor<1, dim> &grad_v = fe_values.shape_grad(i, q);
-                    for (unsigned int j = 0; j < n; ++j)
-                      cell_operator(i, j) += (D * fe_values.shape_grad(j, q) +
-                                              fe_values.shape_value(j, q) * transport) *
-                                             grad_v * w;
-                  }
-              }
-            cell->get_dof_indices(indices);
-            space->constraints().distribute_local_to_global(cell_operator, indices, fp_operator);
-          }
-      fp_operator.compress(VectorOperation::add);
+      assemble_fokker_planck_operator(*space, *landscape, beta, false, fp_operator);
     }
 
     template <int dim>
     void
     FokkerPlanckProblem<dim>::solve_steady_state()
     {
-      // A ρ = 0 has the one-dimensional null space spanned by ρ_ss (its
-      // rows sum to zero). Replace the row of the DoF where f is lowest,
-      // where ρ_ss surely is not small, by ρ_k = 1; solve; normalise.
       const auto start = std::chrono::steady_clock::now();
-      std::pair<double, types::global_dof_index> best{std::numeric_limits<double>::max(), 0};
-      std::size_t                                k = 0;
-      for (const auto index : space->owned())
-        {
-          const Point<dim> &x = space->owned_support_points()[k++];
-          if (!space->constraints().is_constrained(index))
-            best = std::min(best, std::make_pair(landscape->value(x), index));
-        }
-      const auto all = Utilities::MPI::all_gather(comm, best);
-      const types::global_dof_index pinned = std::min_element(all.begin(), all.end())->second;
-
-      // The row is replaced in the operator itself, not in a copy (one
-      // matrix less at the peak), and put back after the solve.
-      Mat            matrix = static_cast<Mat>(fp_operator);
-      const PetscInt row    = pinned;
-      const bool     owner  = space->owned().is_element(pinned);
-      std::vector<PetscInt>    row_columns;
-      std::vector<PetscScalar> row_values;
-      if (owner)
-        {
-          PetscInt           n_entries;
-          const PetscInt *   columns;
-          const PetscScalar *values;
-          MatGetRow(matrix, row, &n_entries, &columns, &values);
-          row_columns.assign(columns, columns + n_entries);
-          row_values.assign(values, values + n_entries);
-          MatRestoreRow(matrix, row, &n_entries, &columns, &values);
-        }
-      // Zeros in the row, not its removal: the values go back below.
-      MatSetOption(matrix, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE);
-      MatZeroRows(matrix, owner ? 1 : 0, &row, 1.0, nullptr, nullptr);
-      PETScWrappers::MPI::Vector rhs(space->owned(), comm);
-      if (owner)
-        rhs(pinned) = 1;
-      rhs.compress(VectorOperation::insert);
-      owned_rho_ss = 0;
-      {
-        LinearSolver solver(linear_solver, false, comm);
-        solver.set_matrix(matrix);
-        total_iterations += solver.solve(owned_rho_ss, rhs);
-      }
-      if (owner)
-        MatSetValues(matrix, 1, &row, row_columns.size(), row_columns.data(), row_values.data(), INSERT_VALUES);
-      MatAssemblyBegin(matrix, MAT_FINAL_ASSEMBLY);
-      MatAssemblyEnd(matrix, MAT_FINAL_ASSEMBLY);
-      space->constraints().distribute(owned_rho_ss);
-      const double total = space->integrals() * owned_rho_ss;
-      if (!(std::isfinite(total) && total > 0))
-        throw std::runtime_error("the steady-state solve gave a density of mass " +
-                                 std::to_string(total));
-      owned_rho_ss /= total;
+      total_iterations +=
+        solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
       rho_ss = owned_rho_ss;
       steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       compute_potential();
