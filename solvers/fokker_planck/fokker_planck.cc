@@ -33,6 +33,7 @@
 #include "solvers/common/density_functionals.h"
 #include "solvers/common/discretisation.h"
 #include "solvers/common/field_output.h"
+#include "solvers/common/initial_density.h"
 #include "solvers/common/fokker_planck_operator.h"
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
@@ -63,27 +64,7 @@ namespace relax
                         "β > 0 in ρ_t = div(−ρ b + β⁻¹ div(Dρ)); or "
                         "'landscape' to take the landscape's own (the "
                         "perceptron's 2b/η from its SGD settings).");
-      prm.declare_entry("initial density",
-                        "gaussian",
-                        Patterns::Selection("gaussian|uniform|expression"),
-                        "ρ(·, 0), normalised to unit mass on the mesh: the "
-                        "Gaussian N(initial mean, initial covariance), the "
-                        "uniform density, or `initial expression`.");
-      prm.declare_entry("initial mean",
-                        "0",
-                        Patterns::Anything(),
-                        "Mean of the initial Gaussian: one number for every "
-                        "coordinate or one per coordinate.");
-      prm.declare_entry("initial covariance",
-                        "0.1",
-                        Patterns::Anything(),
-                        "Covariance of the initial Gaussian: a number s² "
-                        "(s² I) or a matrix 'c11, c12; c21, c22'.");
-      prm.declare_entry("initial expression",
-                        "exp(-(x^2 + y^2 + z^2))",
-                        Patterns::Anything(),
-                        "ρ(·, 0) up to normalisation as a muParser expression "
-                        "of x, y, z (with `initial density = expression`).");
+      declare_initial_density_parameters(prm, "gaussian|uniform|expression");
       prm.declare_entry("steady state",
                         "true",
                         Patterns::Bool(),
@@ -269,10 +250,7 @@ namespace relax
       TimeParameters                  time_parameters;
       LinearSolverParameters          linear_solver;
       double                          beta = 1;
-      std::string                     initial_kind;
-      Tensor<1, dim>                  initial_mean;
-      Tensor<2, dim>                  initial_covariance;
-      std::string                     initial_expression;
+      InitialDensity<dim>             initial_density;
       bool                            with_steady_state = true;
       bool                            with_transient    = true;
       unsigned int                    damped_steps      = 2;
@@ -332,17 +310,7 @@ namespace relax
                              "must be a positive number or 'landscape'");
           beta = numbers[0];
         }
-      initial_kind = prm.get("initial density");
-      const auto mean =
-        parse_numbers(prm.get("initial mean"), "/fokker-planck/initial mean");
-      if (mean.size() != 1 && mean.size() != dim)
-        throw InputError("/fokker-planck/initial mean",
-                         "give 1 or " + std::to_string(dim) + " numbers");
-      for (unsigned int d = 0; d < dim; ++d)
-        initial_mean[d] = mean.size() == 1 ? mean[0] : mean[d];
-      initial_covariance =
-        parse_matrix<dim>(prm.get("initial covariance"), "/fokker-planck/initial covariance");
-      initial_expression = prm.get("initial expression");
+      initial_density.parse_parameters(prm, "/fokker-planck");
       with_steady_state  = prm.get_bool("steady state");
       with_transient     = prm.get_bool("transient");
       damped_steps       = prm.get_integer("damped start steps");
@@ -359,16 +327,6 @@ namespace relax
           probes.emplace_back(parse_vector<dim>(point, "/fokker-planck/probe points"));
       prm.leave_subsection();
 
-      if (initial_kind == "gaussian")
-        {
-          const bool symmetric = (initial_covariance - transpose(initial_covariance)).norm() <=
-                                 1e-12 * initial_covariance.norm();
-          if (!symmetric || !(eigenvalues(symmetrize(initial_covariance))[dim - 1] > 0))
-            throw InputError("/fokker-planck/initial covariance",
-                             "must be symmetric positive definite");
-        }
-      else if (initial_kind == "expression")
-        parse_expression<dim>(initial_expression, parse_constants("", "/fokker-planck/initial expression"), false, "/fokker-planck/initial expression");
       if (!with_transient && !with_steady_state)
         throw InputError("/fokker-planck/transient",
                          "both `steady state` and `transient` are off: nothing to compute");
@@ -441,33 +399,7 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::set_initial_condition()
     {
-      if (initial_kind == "gaussian")
-        {
-          const Tensor<2, dim> inverse     = invert(initial_covariance);
-          const double         determinant_ = determinant(initial_covariance);
-          const double         norm = 1 / std::sqrt(std::pow(2 * M_PI, dim) * determinant_);
-          VectorTools::interpolate(
-            space->dof_handler(),
-            ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &x) {
-              const Tensor<1, dim> r = x - Point<dim>(initial_mean);
-              return norm * std::exp(-0.5 * (r * (inverse * r)));
-            }),
-            owned_rho);
-        }
-      else if (initial_kind == "uniform")
-        owned_rho = 1;
-      else
-        {
-          auto expression = parse_expression<dim>(initial_expression, parse_constants("", "/fokker-planck/initial expression"), false, "/fokker-planck/initial expression");
-          VectorTools::interpolate(space->dof_handler(), *expression, owned_rho);
-        }
-      space->constraints().distribute(owned_rho);
-      const double total = space->integrals() * owned_rho;
-      if (!(total > 0))
-        throw InputError("/fokker-planck/initial density",
-                         "the initial density has mass " + std::to_string(total) +
-                           " on the mesh (it must be positive)");
-      owned_rho /= total;
+      initial_density.interpolate(*space, owned_rho);
       rho          = owned_rho;
       initial_mass = 1;
       steps_done   = 0;

@@ -25,6 +25,7 @@
 #include "solvers/common/checkpoint.h"
 #include "solvers/common/density_functionals.h"
 #include "solvers/common/discretisation.h"
+#include "solvers/common/initial_density.h"
 #include "solvers/common/entropic_transport.h"
 #include "solvers/common/field_output.h"
 #include "solvers/common/fokker_planck_operator.h"
@@ -55,17 +56,7 @@ namespace relax
                         "1",
                         Patterns::Double(0),
                         "β > 0 in J(ρ) = E_ρ[f] − β⁻¹H(ρ).");
-      prm.declare_entry("initial density",
-                        "gaussian",
-                        Patterns::Selection("gaussian|expression"),
-                        "ρ_0, normalised to unit mass on the mesh: the Gaussian "
-                        "N(initial mean, initial covariance) or `initial expression`.");
-      prm.declare_entry("initial mean", "0", Patterns::Anything(),
-                        "Mean of the initial Gaussian: one number for every coordinate or one per coordinate.");
-      prm.declare_entry("initial covariance", "0.1", Patterns::Anything(),
-                        "Covariance of the initial Gaussian: s² (s² I) or a matrix 'c11, c12; c21, c22'.");
-      prm.declare_entry("initial expression", "exp(-(x^2 + y^2 + z^2))", Patterns::Anything(),
-                        "ρ_0 up to normalisation (muParser, x, y, z), with `initial density = expression`.");
+      declare_initial_density_parameters(prm, "gaussian|expression");
       prm.declare_entry("entropic blur fraction",
                         "0.25",
                         Patterns::Double(0),
@@ -152,8 +143,6 @@ namespace relax
     private:
       void
       setup_system();
-      void
-      interpolate_initial_density(PVector &owned) const;
       double
       entropic_parameter(double tau) const;
       double
@@ -177,10 +166,7 @@ namespace relax
       TimeParameters                    time_parameters;
       LinearSolverParameters            linear_solver;
       double                            beta = 1;
-      std::string                       initial_kind;
-      Tensor<1, dim>                    initial_mean;
-      Tensor<2, dim>                    initial_covariance;
-      std::string                       initial_expression;
+      InitialDensity<dim>               initial_density;
       double                            blur_fraction = 0.25;
       bool                              compensate    = true;
       unsigned int                      heat_steps    = 10;
@@ -225,14 +211,7 @@ namespace relax
       landscape = create_landscape<dim>(prm);
       prm.enter_subsection("jko");
       beta         = prm.get_double("inverse temperature");
-      initial_kind = prm.get("initial density");
-      const auto mean = parse_numbers(prm.get("initial mean"), "/jko/initial mean");
-      if (mean.size() != 1 && mean.size() != dim)
-        throw InputError("/jko/initial mean", "give 1 or " + std::to_string(dim) + " numbers");
-      for (unsigned int d = 0; d < dim; ++d)
-        initial_mean[d] = mean.size() == 1 ? mean[0] : mean[d];
-      initial_covariance = parse_matrix<dim>(prm.get("initial covariance"), "/jko/initial covariance");
-      initial_expression = prm.get("initial expression");
+      initial_density.parse_parameters(prm, "/jko");
       blur_fraction      = prm.get_double("entropic blur fraction");
       compensate         = prm.get_bool("compensate entropic blur");
       heat_steps         = prm.get_integer("heat steps per kernel");
@@ -266,15 +245,6 @@ namespace relax
       for (std::size_t n = 0; n < study_steps.size(); ++n)
         if (!(study_steps[n] > 0) || (n > 0 && !(study_steps[n] < study_steps[n - 1])))
           throw InputError("/jko/convergence time steps", "must be positive and decreasing");
-      if (initial_kind == "gaussian")
-        {
-          const bool symmetric = (initial_covariance - transpose(initial_covariance)).norm() <=
-                                 1e-12 * initial_covariance.norm();
-          if (!symmetric || !(eigenvalues(symmetrize(initial_covariance))[dim - 1] > 0))
-            throw InputError("/jko/initial covariance", "must be symmetric positive definite");
-        }
-      else
-        parse_expression<dim>(initial_expression, parse_constants("", "/jko/initial expression"), false, "/jko/initial expression");
       space = std::make_unique<ScalarSpace<dim>>(comm, landscape->domain(), mesh.degree);
     }
 
@@ -346,39 +316,12 @@ namespace relax
 
     template <int dim>
     void
-    JkoProblem<dim>::interpolate_initial_density(PVector &owned) const
-    {
-      if (initial_kind == "gaussian")
-        {
-          const Tensor<2, dim> inverse = invert(initial_covariance);
-          VectorTools::interpolate(space->dof_handler(),
-                                   ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &x) {
-                                     const Tensor<1, dim> r = x - Point<dim>(initial_mean);
-                                     return std::exp(-0.5 * (r * (inverse * r)));
-                                   }),
-                                   owned);
-        }
-      else
-        {
-          auto expression = parse_expression<dim>(initial_expression, parse_constants("", "/jko/initial expression"), false, "/jko/initial expression");
-          VectorTools::interpolate(space->dof_handler(), *expression, owned);
-        }
-      space->constraints().distribute(owned);
-      const double total = space->integrals() * owned;
-      if (!(total > 0) || !(global_min(owned).value >= 0))
-        throw InputError("/jko/initial density",
-                         "the initial density must be non-negative with positive mass on the mesh");
-      owned /= total;
-    }
-
-    template <int dim>
-    void
     JkoProblem<dim>::set_initial_condition()
     {
       space->create(mesh.refinement);
       check_diffusion(*landscape, space->triangulation(), "/Landscape");
       setup_system();
-      interpolate_initial_density(rho);
+      initial_density.interpolate(*space, rho);
       fp_rho       = rho;
       fp_aniso_rho = rho;
       rho_previous = rho;
@@ -557,7 +500,7 @@ namespace relax
     JkoProblem<dim>::fokker_planck_at(const double end, const unsigned int steps)
     {
       PVector u = space->owned_vector();
-      interpolate_initial_density(u);
+      initial_density.interpolate(*space, u);
       ThetaStepper stepper(space->mass(), fp_isotropic, linear_solver, false, comm);
       for (unsigned int n = 0; n < steps; ++n)
         stepper.step(u, end / steps, n < 2 ? 1.0 : 0.5);
@@ -585,7 +528,7 @@ namespace relax
                              "each must divide Time/end time into whole steps");
           PVector u = space->owned_vector(), next = space->owned_vector();
           PVector la = space->owned_vector(), lb = space->owned_vector();
-          interpolate_initial_density(u);
+          initial_density.interpolate(*space, u);
           GibbsKernel<dim> study_kernel(*space, entropic_parameter(tau), heat_steps, linear_solver);
           unsigned long iterations = 0;
           for (unsigned int k = 0; k < n; ++k)
