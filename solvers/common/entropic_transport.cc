@@ -16,6 +16,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace relax
 {
@@ -23,23 +24,34 @@ namespace relax
   {
     using dealii::PETScWrappers::MPI::Vector;
 
-    /// The owned entries of a PETSc vector as an array (read-write).
-    class Entries
+    /// The owned entries of a PETSc vector as an array: read-write for
+    /// `Entries`, read-only for `ConstEntries`.
+    template <typename Value>
+    class OwnedEntries
     {
+      static constexpr bool read_only = std::is_const_v<Value>;
+      using VectorReference           = std::conditional_t<read_only, const Vector &, Vector &>;
+
     public:
-      explicit Entries(Vector &v)
-        : vec(static_cast<Vec>(v))
+      explicit OwnedEntries(VectorReference v)
+        : vec(static_cast<Vec>(const_cast<Vector &>(v)))
       {
-        VecGetArray(vec, &data);
+        if constexpr (read_only)
+          VecGetArrayRead(vec, &data);
+        else
+          VecGetArray(vec, &data);
         PetscInt n;
         VecGetLocalSize(vec, &n);
         count = n;
       }
-      ~Entries()
+      ~OwnedEntries()
       {
-        VecRestoreArray(vec, &data);
+        if constexpr (read_only)
+          VecRestoreArrayRead(vec, &data);
+        else
+          VecRestoreArray(vec, &data);
       }
-      double &operator[](std::size_t i)
+      Value &operator[](std::size_t i) const
       {
         return data[i];
       }
@@ -51,41 +63,11 @@ namespace relax
 
     private:
       Vec         vec;
-      double *    data;
+      Value *     data;
       std::size_t count;
     };
-
-    /// The owned entries of a PETSc vector (read only).
-    class ConstEntries
-    {
-    public:
-      explicit ConstEntries(const Vector &v)
-        : vec(static_cast<const Vec &>(v))
-      {
-        VecGetArrayRead(vec, &data);
-        PetscInt n;
-        VecGetLocalSize(vec, &n);
-        count = n;
-      }
-      ~ConstEntries()
-      {
-        VecRestoreArrayRead(vec, &data);
-      }
-      double operator[](std::size_t i) const
-      {
-        return data[i];
-      }
-      std::size_t
-      size() const
-      {
-        return count;
-      }
-
-    private:
-      Vec           vec;
-      const double *data;
-      std::size_t   count;
-    };
+    using Entries      = OwnedEntries<double>;
+    using ConstEntries = OwnedEntries<const double>;
 
     double
     safe_log(const double x)
