@@ -15,13 +15,18 @@ extern "C" void
 dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
        const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
        const double *beta, double *c, const int *ldc);
+extern "C" void
+sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+       const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
+       const float *beta, float *c, const int *ldc);
 
 namespace relax
 {
   namespace
   {
     /// C = alpha op(A) op(B) + beta C for row-major matrices (C is m × n):
-    /// the column-major product Cᵀ = op(B)ᵀ op(A)ᵀ.
+    /// the column-major product Cᵀ = op(B)ᵀ op(A)ᵀ, so no matrix is copied
+    /// or transposed in memory.
     void
     gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
                    const double alpha, const double *a, const int lda, const double *b, const int ldb,
@@ -29,6 +34,15 @@ namespace relax
     {
       const char ta = transpose_a ? 'T' : 'N', tb = transpose_b ? 'T' : 'N';
       dgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
+    }
+
+    void
+    gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
+                   const float alpha, const float *a, const int lda, const float *b, const int ldb,
+                   const float beta, float *c, const int ldc)
+    {
+      const char ta = transpose_a ? 'T' : 'N', tb = transpose_b ? 'T' : 'N';
+      sgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
     }
   } // namespace
 
@@ -156,15 +170,30 @@ namespace relax
     throw std::invalid_argument("unknown activation '" + name + "'");
   }
 
-  MlpModel::MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, const Activation activation)
+  Precision
+  precision_from_string(const std::string &name)
+  {
+    if (name == "single")
+      return Precision::single;
+    if (name == "double")
+      return Precision::double_;
+    throw std::invalid_argument("unknown precision '" + name + "'");
+  }
+
+  MlpModel::MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, const Activation activation,
+                     const Precision precision)
     : data(data)
     , activation(activation)
+    , precision(precision)
   {
     width.push_back(data.dimension);
     for (const unsigned int h : hidden)
       width.push_back(h);
     width.push_back(data.n_classes);
-    activations.resize(width.size());
+    work_double.activations.resize(width.size());
+    work_single.activations.resize(width.size());
+    if (precision == Precision::single)
+      inputs_single.assign(data.inputs.begin(), data.inputs.end());
   }
 
   std::size_t
@@ -188,78 +217,110 @@ namespace relax
     return data.n_samples;
   }
 
+  template <>
+  MlpModel::Workspace<double> &
+  MlpModel::workspace<double>()
+  {
+    return work_double;
+  }
+
+  template <>
+  MlpModel::Workspace<float> &
+  MlpModel::workspace<float>()
+  {
+    return work_single;
+  }
+
+  template <>
+  const double *
+  MlpModel::input<double>(const unsigned int k) const
+  {
+    return data.input(k);
+  }
+
+  template <>
+  const float *
+  MlpModel::input<float>(const unsigned int k) const
+  {
+    return inputs_single.data() + std::size_t(k) * width[0];
+  }
+
+  template <typename Scalar>
   void
-  MlpModel::forward(const std::vector<unsigned int> &batch, const std::vector<double> &w)
+  MlpModel::forward(const std::vector<unsigned int> &batch, const Scalar *w, Workspace<Scalar> &work) const
   {
     const int B = static_cast<int>(batch.size());
+    std::vector<std::vector<Scalar>> &activations = work.activations;
     activations[0].resize(std::size_t(B) * width[0]);
     for (int s = 0; s < B; ++s)
-      std::copy(data.input(batch[s]), data.input(batch[s]) + width[0],
+      std::copy(input<Scalar>(batch[s]), input<Scalar>(batch[s]) + width[0],
                 activations[0].begin() + std::size_t(s) * width[0]);
     const unsigned int n_layers = width.size() - 1;
     for (unsigned int l = 0; l < n_layers; ++l)
       {
         const int     n_in = width[l], n_out = width[l + 1];
-        const double *W    = w.data() + weight_offset(l);
-        const double *b    = W + std::size_t(n_out) * n_in;
-        std::vector<double> &z = activations[l + 1];
+        const Scalar *W    = w + weight_offset(l);
+        const Scalar *b    = W + std::size_t(n_out) * n_in;
+        std::vector<Scalar> &z = activations[l + 1];
         z.resize(std::size_t(B) * n_out);
         // Z = 1 bᵀ + A Wᵀ: the bias rows first, then one product.
         for (int s = 0; s < B; ++s)
           std::copy(b, b + n_out, z.begin() + std::size_t(s) * n_out);
-        gemm_row_major(false, true, B, n_out, n_in, 1.0, activations[l].data(), n_in, W, n_in, 1.0,
+        gemm_row_major(false, true, B, n_out, n_in, Scalar(1), activations[l].data(), n_in, W, n_in, Scalar(1),
                        z.data(), n_out);
         if (l + 1 < n_layers)
           {
             if (activation == Activation::relu)
-              for (double &v : z)
+              for (Scalar &v : z)
                 v = v > 0 ? v : 0;
             else
-              for (double &v : z)
+              for (Scalar &v : z)
                 v = std::tanh(v);
           }
       }
   }
 
+  template <typename Scalar>
   double
-  MlpModel::loss_and_gradient(const std::vector<unsigned int> &batch,
-                              const std::vector<double> &      w,
-                              std::vector<double> &            gradient)
+  MlpModel::backpropagate(const std::vector<unsigned int> &batch, const Scalar *w, Scalar *gradient,
+                          Workspace<Scalar> &work) const
   {
-    forward(batch, w);
-    const int          B        = static_cast<int>(batch.size());
-    const unsigned int n_layers = width.size() - 1;
-    const int          C        = width.back();
-    gradient.resize(n_weights());
+    forward(batch, w, work);
+    const int                               B        = static_cast<int>(batch.size());
+    const unsigned int                      n_layers = width.size() - 1;
+    const int                               C        = width.back();
+    const std::vector<std::vector<Scalar>> &activations = work.activations;
+    std::vector<Scalar>                    &delta = work.delta, &delta_previous = work.delta_previous;
 
     // Softmax cross-entropy, shifted by the largest logit: loss_s =
-    // log Σ_c e^{z_c − m} − (z_y − m); δ = (softmax − onehot)/B.
+    // log Σ_c e^{z_c − m} − (z_y − m); δ = (softmax − onehot)/B. The loss
+    // is summed in double whatever the precision.
     double loss = 0;
     delta.resize(std::size_t(B) * C);
     for (int s = 0; s < B; ++s)
       {
-        const double *z     = activations[n_layers].data() + std::size_t(s) * C;
-        double       *d     = delta.data() + std::size_t(s) * C;
-        const double  m     = *std::max_element(z, z + C);
-        double        total = 0;
+        const Scalar *z     = activations[n_layers].data() + std::size_t(s) * C;
+        Scalar       *d     = delta.data() + std::size_t(s) * C;
+        const Scalar  m     = *std::max_element(z, z + C);
+        Scalar        total = 0;
         for (int c = 0; c < C; ++c)
           total += d[c] = std::exp(z[c] - m);
         const unsigned int y = data.labels[batch[s]];
-        loss += std::log(total) - (z[y] - m);
+        loss += std::log(double(total)) - double(z[y] - m);
         for (int c = 0; c < C; ++c)
-          d[c] = (d[c] / total - (unsigned(c) == y ? 1. : 0.)) / B;
+          d[c] = (d[c] / total - (unsigned(c) == y ? Scalar(1) : Scalar(0))) / Scalar(B);
       }
 
     for (unsigned int l = n_layers; l-- > 0;)
       {
         const int     n_in = width[l], n_out = width[l + 1];
-        const double *W    = w.data() + weight_offset(l);
-        double       *dW   = gradient.data() + weight_offset(l);
-        double       *db   = dW + std::size_t(n_out) * n_in;
+        const Scalar *W    = w + weight_offset(l);
+        Scalar       *dW   = gradient + weight_offset(l);
+        Scalar       *db   = dW + std::size_t(n_out) * n_in;
         // dW = δᵀ A_l, db = Σ_s δ_s.
-        gemm_row_major(true, false, n_out, n_in, B, 1.0, delta.data(), n_out, activations[l].data(),
-                       n_in, 0.0, dW, n_in);
-        std::fill(db, db + n_out, 0.);
+        gemm_row_major(true, false, n_out, n_in, B, Scalar(1), delta.data(), n_out, activations[l].data(), n_in,
+                       Scalar(0), dW, n_in);
+        std::fill(db, db + n_out, Scalar(0));
         for (int s = 0; s < B; ++s)
           for (int j = 0; j < n_out; ++j)
             db[j] += delta[std::size_t(s) * n_out + j];
@@ -268,9 +329,9 @@ namespace relax
         // δ_{l−1} = (δ W) ⊙ σ'(z_l), σ' from the activation a_l itself:
         // 1[a > 0] for ReLU, 1 − a² for tanh.
         delta_previous.resize(std::size_t(B) * n_in);
-        gemm_row_major(false, false, B, n_in, n_out, 1.0, delta.data(), n_out, W, n_in, 0.0,
+        gemm_row_major(false, false, B, n_in, n_out, Scalar(1), delta.data(), n_out, W, n_in, Scalar(0),
                        delta_previous.data(), n_in);
-        const std::vector<double> &a = activations[l];
+        const std::vector<Scalar> &a = activations[l];
         if (activation == Activation::relu)
           for (std::size_t i = 0; i < a.size(); ++i)
             delta_previous[i] = a[i] > 0 ? delta_previous[i] : 0;
@@ -282,26 +343,53 @@ namespace relax
     return loss / B;
   }
 
+  template <typename Scalar>
+  unsigned int
+  MlpModel::correct(const std::vector<unsigned int> &batch, const Scalar *w, Workspace<Scalar> &work) const
+  {
+    forward(batch, w, work);
+    const unsigned int C     = width.back();
+    unsigned int       count = 0;
+    for (std::size_t s = 0; s < batch.size(); ++s)
+      {
+        const Scalar *z = work.activations.back().data() + s * C;
+        count += unsigned(std::max_element(z, z + C) - z) == data.labels[batch[s]];
+      }
+    return count;
+  }
+
+  double
+  MlpModel::loss_and_gradient(const std::vector<unsigned int> &batch,
+                              const std::vector<double> &      w,
+                              std::vector<double> &            gradient)
+  {
+    gradient.resize(n_weights());
+    if (precision == Precision::double_)
+      return backpropagate(batch, w.data(), gradient.data(), work_double);
+    work_single.w.assign(w.begin(), w.end());
+    work_single.gradient.resize(w.size());
+    const double loss = backpropagate(batch, work_single.w.data(), work_single.gradient.data(), work_single);
+    std::copy(work_single.gradient.begin(), work_single.gradient.end(), gradient.begin());
+    return loss;
+  }
+
   double
   MlpModel::accuracy(const std::vector<double> &w)
   {
     const unsigned int        N = data.n_samples, chunk = 1024;
-    const unsigned int        C = width.back();
-    unsigned int              correct = 0;
+    unsigned int              count = 0;
     std::vector<unsigned int> batch;
+    if (precision == Precision::single)
+      work_single.w.assign(w.begin(), w.end());
     for (unsigned int start = 0; start < N; start += chunk)
       {
         batch.clear();
         for (unsigned int k = start; k < std::min(N, start + chunk); ++k)
           batch.push_back(k);
-        forward(batch, w);
-        for (std::size_t s = 0; s < batch.size(); ++s)
-          {
-            const double *z = activations.back().data() + s * C;
-            correct += unsigned(std::max_element(z, z + C) - z) == data.labels[batch[s]];
-          }
+        count += precision == Precision::double_ ? correct(batch, w.data(), work_double) :
+                                                   correct(batch, work_single.w.data(), work_single);
       }
-    return double(correct) / N;
+    return double(count) / N;
   }
 
   std::vector<double>

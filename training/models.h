@@ -96,17 +96,31 @@ namespace relax
   Activation
   activation_from_string(const std::string &name);
 
+  /// The floating-point type of the MLP's passes (BLAS dgemm or sgemm).
+  enum class Precision
+  {
+    single,
+    double_
+  };
+
+  Precision
+  precision_from_string(const std::string &name);
+
   /**
    * A multilayer perceptron p → h_1 → ... → C with ReLU or tanh hidden
    * units and a softmax cross-entropy loss. Weights are one vector, layer
    * by layer: W_l (n_out × n_in, row-major), then b_l. Forward and
-   * backward passes are matrix products of the whole batch (BLAS dgemm).
+   * backward passes are matrix products of the whole batch (BLAS dgemm,
+   * or sgemm in single precision: the weights are rounded to float for
+   * the passes, the gradient returned in double, and the optimiser's
+   * update stays in double).
    */
   class MlpModel : public Model
   {
   public:
     /// `data` must outlive the model. `hidden`: the widths h_1, ...
-    MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, Activation activation);
+    MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, Activation activation,
+             Precision precision = Precision::double_);
 
     std::size_t
     n_weights() const override;
@@ -133,10 +147,41 @@ namespace relax
     }
 
   private:
-    /// The forward pass of `batch`: fills activations[l] (B × width[l]);
-    /// the last holds the logits.
+    /// The activations of each layer (B × width[l]; the last the logits)
+    /// and the back-propagated errors, in the passes' precision.
+    template <typename Scalar>
+    struct Workspace
+    {
+      std::vector<std::vector<Scalar>> activations;
+      std::vector<Scalar>              delta, delta_previous;
+      /// The weights and gradient (single precision only: rounded copies).
+      std::vector<Scalar> w, gradient;
+    };
+
+    template <typename Scalar>
+    Workspace<Scalar> &
+    workspace();
+
+    /// Input row k in the passes' precision.
+    template <typename Scalar>
+    const Scalar *
+    input(unsigned int k) const;
+
+    /// The forward pass of `batch`: fills activations[l].
+    template <typename Scalar>
     void
-    forward(const std::vector<unsigned int> &batch, const std::vector<double> &w);
+    forward(const std::vector<unsigned int> &batch, const Scalar *w, Workspace<Scalar> &work) const;
+
+    /// Mean loss and its gradient (n_weights() numbers) over `batch`.
+    template <typename Scalar>
+    double
+    backpropagate(const std::vector<unsigned int> &batch, const Scalar *w, Scalar *gradient,
+                  Workspace<Scalar> &work) const;
+
+    /// The number of samples of `batch` whose largest logit is their label.
+    template <typename Scalar>
+    unsigned int
+    correct(const std::vector<unsigned int> &batch, const Scalar *w, Workspace<Scalar> &work) const;
 
     std::size_t
     weight_offset(unsigned int layer) const;
@@ -144,8 +189,11 @@ namespace relax
     const ClassificationData &data;
     std::vector<unsigned int> width;
     Activation                activation;
-    std::vector<std::vector<double>> activations; // work space: per layer, B × width
-    std::vector<double>              delta, delta_previous;
+    Precision                 precision;
+    /// The inputs rounded to float (single precision only).
+    std::vector<float>        inputs_single;
+    Workspace<double>         work_double;
+    Workspace<float>          work_single;
   };
 } // namespace relax
 

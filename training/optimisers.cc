@@ -210,8 +210,11 @@ namespace relax
   Replicas::Replicas(const Model &model, const unsigned int n_replicas, const unsigned int batch_size,
                      const Sampling sampling, const std::uint64_t seed, const double learning_rate,
                      const double rho, const bool parle, const double gamma, const double scoping,
-                     const unsigned int sync_every, const LangevinParameters &langevin)
-    : learning_rate(learning_rate)
+                     const unsigned int sync_every, const LangevinParameters &langevin,
+                     const MPI_Comm communicator)
+    : comm(communicator)
+    , n_replicas(n_replicas)
+    , learning_rate(learning_rate)
     , rho(rho)
     , parle(parle)
     , gamma(gamma)
@@ -219,9 +222,16 @@ namespace relax
     , sync_every(sync_every)
     , langevin(langevin)
   {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    for (int r = 0; r < size; ++r)
+      replicas_on_rank.push_back(int((r + 1) * std::size_t(n_replicas) / size - r * std::size_t(n_replicas) / size));
+    const auto first = static_cast<unsigned int>(rank * std::size_t(n_replicas) / size);
     // Replica a draws its batches from seed + 2a + 1 and its Langevin
-    // noise from seed + 2a + 2: independent streams, fixed per replica.
-    for (unsigned int a = 0; a < n_replicas; ++a)
+    // noise from seed + 2a + 2: independent streams, fixed per replica
+    // wherever it runs.
+    for (unsigned int a = first; a < first + replicas_on_rank[rank]; ++a)
       replicas.push_back(std::make_unique<Replica>(
         Replica{model.clone(), BatchSampler(model.n_samples(), batch_size, sampling, seed + 2 * a + 1),
                 std::mt19937_64(seed + 2 * a + 2), {}, {}}));
@@ -250,30 +260,53 @@ namespace relax
   }
 
   void
+  Replicas::gather_replicas()
+  {
+    const std::size_t   p = all_x.size() / n_replicas;
+    std::vector<double> local;
+    for (const auto &replica : replicas)
+      local.insert(local.end(), replica->x.begin(), replica->x.end());
+    std::vector<int> counts, offsets;
+    int              offset = 0;
+    for (const int n : replicas_on_rank)
+      {
+        counts.push_back(int(n * p));
+        offsets.push_back(offset);
+        offset += int(n * p);
+      }
+    MPI_Allgatherv(local.data(), int(local.size()), MPI_DOUBLE, all_x.data(), counts.data(), offsets.data(),
+                   MPI_DOUBLE, comm);
+  }
+
+  void
   Replicas::step(std::vector<double> &w)
   {
+    const std::size_t p = w.size();
     if (!started)
       {
         for (auto &replica : replicas)
           {
             replica->x = w;
-            replica->gradient.resize(w.size());
+            replica->gradient.resize(p);
           }
+        all_x.resize(std::size_t(n_replicas) * p);
         started = true;
       }
     const std::vector<double> centre = w;
     std::vector<std::thread>  threads;
     for (std::size_t a = 1; a < replicas.size(); ++a)
       threads.emplace_back([this, a, &centre] { local_steps(*replicas[a], centre); });
-    local_steps(*replicas[0], centre);
+    if (!replicas.empty())
+      local_steps(*replicas[0], centre);
     for (auto &thread : threads)
       thread.join();
-    for (std::size_t i = 0; i < w.size(); ++i)
+    gather_replicas();
+    for (std::size_t i = 0; i < p; ++i)
       {
         double sum = 0;
-        for (const auto &replica : replicas)
-          sum += replica->x[i];
-        w[i] = sum / replicas.size();
+        for (unsigned int a = 0; a < n_replicas; ++a)
+          sum += all_x[a * p + i];
+        w[i] = sum / n_replicas;
       }
     gamma /= 1 + scoping;
     rho /= 1 + scoping;
@@ -282,7 +315,7 @@ namespace relax
   double
   Replicas::gradients_per_step() const
   {
-    return double(sync_every) * replicas.size() * (parle ? langevin.steps : 1);
+    return double(sync_every) * n_replicas * (parle ? langevin.steps : 1);
   }
 
   std::vector<std::pair<std::string, double>>
@@ -294,19 +327,18 @@ namespace relax
     // The spread of the replicas about their mean.
     double spread = 0;
     if (started)
-      for (const auto &replica : replicas)
-        {
-          double d = 0;
-          for (std::size_t i = 0; i < replica->x.size(); ++i)
-            {
-              double mean = 0;
-              for (const auto &other : replicas)
-                mean += other->x[i];
-              mean /= replicas.size();
-              d += (replica->x[i] - mean) * (replica->x[i] - mean);
-            }
-          spread += d / replicas.size();
-        }
+      {
+        const std::size_t p = all_x.size() / n_replicas;
+        for (std::size_t i = 0; i < p; ++i)
+          {
+            double mean = 0;
+            for (unsigned int a = 0; a < n_replicas; ++a)
+              mean += all_x[a * p + i];
+            mean /= n_replicas;
+            for (unsigned int a = 0; a < n_replicas; ++a)
+              spread += (all_x[a * p + i] - mean) * (all_x[a * p + i] - mean) / n_replicas;
+          }
+      }
     figures.emplace_back("replica spread", std::sqrt(spread));
     return figures;
   }

@@ -1,8 +1,11 @@
 // The optimisers of SCIENCE.md §7 on a Model: SGD, Entropy-SGD, the HJ
-// proximal step, and Elastic-SGD / Parle with replicas on threads.
+// proximal step, and Elastic-SGD / Parle with replicas on threads and
+// MPI ranks.
 #pragma once
 
 #include "training/model.h"
+
+#include <mpi.h>
 
 #include <cstdint>
 #include <memory>
@@ -218,9 +221,13 @@ namespace relax
   };
 
   /**
-   * n replicas x^a coupled to their mean x̄ by |x^a − x̄|²/(2ρ), each on its
-   * own thread with its own model copy, sampler and random stream (so the
-   * result does not depend on scheduling). Elastic-SGD: x^a ← x^a −
+   * n replicas x^a coupled to their mean x̄ by |x^a − x̄|²/(2ρ), each with
+   * its own model copy, sampler and random stream (so the result does not
+   * depend on scheduling). The replicas are spread over the ranks of
+   * `communicator` in contiguous blocks (rank r holds replicas
+   * [r n/R, (r + 1) n/R)), and each rank runs its block on threads; x̄ is
+   * summed in replica order from all x^a gathered on every rank, so that
+   * the result is the same bit for bit on any number of ranks and threads. Elastic-SGD: x^a ← x^a −
    * η(∇f_b(x^a) + (x^a − x̄)/ρ); Parle: x^a ← x^a − η((x^a − μ^a)/γ +
    * (x^a − x̄)/ρ) with μ^a from Entropy-SGD's Langevin loop. One step is
    * `sync every` local steps of every replica, then x̄ ← mean_a x^a and
@@ -240,7 +247,8 @@ namespace relax
              double                    gamma,
              double                    scoping,
              unsigned int              sync_every,
-             const LangevinParameters &langevin);
+             const LangevinParameters &langevin,
+             MPI_Comm                  communicator = MPI_COMM_SELF);
     ~Replicas() override;
     void
     step(std::vector<double> &w) override;
@@ -254,7 +262,17 @@ namespace relax
     void
     local_steps(Replica &replica, const std::vector<double> &centre);
 
+    /// The gathered x^a of all replicas (n × p row-major), every rank.
+    void
+    gather_replicas();
+
+    MPI_Comm comm;
+    /// This rank's block of replicas.
     std::vector<std::unique_ptr<Replica>> replicas;
+    unsigned int                          n_replicas;
+    /// Replicas per rank.
+    std::vector<int>                      replicas_on_rank;
+    std::vector<double>                   all_x;
     double                                learning_rate;
     double                                rho;
     bool                                  parle;

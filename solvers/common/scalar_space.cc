@@ -1,5 +1,6 @@
 #include "solvers/common/scalar_space.h"
 
+#include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -7,6 +8,7 @@
 #include <deal.II/fe/mapping_q1.h>
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/vector_tools.h>
 
 #include <malloc.h>
 
@@ -186,6 +188,21 @@ namespace relax
     for (unsigned int d = 0; d < dim; ++d)
       x[d] = where[d];
     return x;
+  }
+
+  template <int dim>
+  dealii::PETScWrappers::MPI::Vector
+  ScalarSpace<dim>::landscape_field(const Landscape<dim> &landscape) const
+  {
+    using namespace dealii;
+    PETScWrappers::MPI::Vector owned = owned_vector();
+    VectorTools::interpolate(dofs,
+                             ScalarFunctionFromFunctionObject<dim>(
+                               [&](const Point<dim> &x) { return landscape.value(x); }),
+                             owned);
+    PETScWrappers::MPI::Vector field = ghosted_vector();
+    field                            = owned;
+    return field;
   }
 
   template class ScalarSpace<1>;

@@ -3,13 +3,11 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/dofs/dof_handler.h>
-#include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/lac/petsc_vector.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/data_postprocessor.h>
-#include <deal.II/numerics/vector_tools.h>
 
 #include "problems/critical_points.h"
 #include "problems/landscape.h"
@@ -18,6 +16,7 @@
 #include "solvers/common/field_output.h"
 #include "solvers/common/json.h"
 #include "solvers/common/run_folder.h"
+#include "solvers/common/scalar_space.h"
 #include "solvers/solver.h"
 
 #include <iostream>
@@ -166,34 +165,21 @@ namespace relax
       const Domain<dim> domain = landscape->domain();
       const MPI_Comm    comm   = context.folder.communicator();
 
-      auto triangulation = make_triangulation<dim>(comm);
-      build_mesh(*triangulation, domain, mesh.refinement);
-      check_diffusion(*landscape, *triangulation, "/Landscape/" + landscape_name(prm));
-
-      const FE_Q<dim> fe(mesh.degree);
-      DoFHandler<dim> dof_handler(*triangulation);
-      dof_handler.distribute_dofs(fe);
-      const IndexSet owned = dof_handler.locally_owned_dofs();
-      IndexSet       relevant;
-      DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+      ScalarSpace<dim> space(comm, domain, mesh.degree);
+      space.create(mesh.refinement);
+      const Triangulation<dim> &triangulation = space.triangulation();
+      check_diffusion(*landscape, triangulation, "/Landscape/" + landscape_name(prm));
 
       // f as a Q_p field (interpolated at the support points).
-      PETScWrappers::MPI::Vector f_owned(owned, comm);
-      VectorTools::interpolate(
-        dof_handler,
-        ScalarFunctionFromFunctionObject<dim>(
-          [&](const Point<dim> &x) { return landscape->value(x); }),
-        f_owned);
-      PETScWrappers::MPI::Vector f(owned, relevant, comm);
-      f = f_owned;
+      const PETScWrappers::MPI::Vector f = space.landscape_field(*landscape);
 
       LandscapeFields<dim> fields(*landscape);
       DataOut<dim>         data_out;
-      data_out.attach_dof_handler(dof_handler);
+      data_out.attach_dof_handler(space.dof_handler());
       data_out.add_data_vector(f, "f");
       data_out.add_data_vector(f, fields);
-      Vector<float> subdomain(triangulation->n_active_cells());
-      for (const auto &cell : triangulation->active_cell_iterators())
+      Vector<float> subdomain(triangulation.n_active_cells());
+      for (const auto &cell : triangulation.active_cell_iterators())
         if (cell->is_locally_owned())
           subdomain[cell->active_cell_index()] = cell->subdomain_id();
       data_out.add_data_vector(subdomain, "mpi_rank");
@@ -205,7 +191,7 @@ namespace relax
       double f_min = std::numeric_limits<double>::max(), f_max = -f_min;
       double grad_max = 0, anisotropy_max = 1;
       double lambda_min = std::numeric_limits<double>::max(), lambda_max = 0;
-      for (const auto &cell : triangulation->active_cell_iterators())
+      for (const auto &cell : triangulation.active_cell_iterators())
         if (cell->is_locally_owned())
           for (const unsigned int v : cell->vertex_indices())
             {
@@ -272,8 +258,8 @@ namespace relax
       summary.set("solver", "landscape")
         .set("landscape", landscape_name(prm))
         .set("dimension", dim)
-        .set("cells", triangulation->n_global_active_cells())
-        .set("dofs", dof_handler.n_dofs())
+        .set("cells", triangulation.n_global_active_cells())
+        .set("dofs", space.dof_handler().n_dofs())
         .set("f min", f_min)
         .set("f max", f_max)
         .set("grad f max", grad_max)
@@ -286,8 +272,8 @@ namespace relax
         .set("critical points", list);
       context.folder.finish(summary);
       if (context.folder.is_root())
-        std::cout << "  " << triangulation->n_global_active_cells() << " cells, "
-                  << dof_handler.n_dofs() << " DoFs; f in [" << f_min << ", "
+        std::cout << "  " << triangulation.n_global_active_cells() << " cells, "
+                  << space.dof_handler().n_dofs() << " DoFs; f in [" << f_min << ", "
                   << f_max << "]; " << points.size() << " critical points ("
                   << counts["minimum"] << " minima, " << counts["saddle"]
                   << " saddles, " << counts["maximum"] << " maxima, "

@@ -4,16 +4,11 @@
 // and for models with d = dimension ≤ 3 weights writes the histogram of
 // its iterates on the landscape's mesh, beside f, for comparison with the
 // Fokker–Planck steady state and the HJ solvers (SCIENCE.md §1, §2, §3, §7).
-#include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
-#include <deal.II/dofs/dof_handler.h>
-#include <deal.II/dofs/dof_tools.h>
-#include <deal.II/fe/fe_q.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/lac/petsc_vector.h>
 #include <deal.II/numerics/data_out.h>
-#include <deal.II/numerics/vector_tools.h>
 
 #include "problems/input_error.h"
 #include "problems/landscape.h"
@@ -24,7 +19,9 @@
 #include "solvers/common/field_output.h"
 #include "solvers/common/json.h"
 #include "solvers/common/run_folder.h"
+#include "solvers/common/scalar_space.h"
 #include "solvers/solver.h"
+#include "training/claims.h"
 #include "training/datasets.h"
 #include "training/models.h"
 #include "training/noise.h"
@@ -49,7 +46,8 @@ namespace relax
     declare_train_parameters(ParameterHandler &prm)
     {
       prm.enter_subsection("Model");
-      prm.declare_entry("model", "perceptron", Patterns::Selection("perceptron|mlp|quadratic|landscape"),
+      prm.declare_entry("model", "quadratic", Patterns::Selection("perceptron|mlp|quadratic|landscape"),
+                        "(The default, quadratic, needs no data set and runs with any landscape.) "
                         "perceptron: the perceptron landscape's data and loss (Landscape/name must be "
                         "perceptron; weights in R^dimension); mlp: a multilayer perceptron on `data`; "
                         "quadratic: f_k(w) = sum_i a_i (w_i - c_ki)^2/2 with centres c_k ~ N(0, "
@@ -62,6 +60,9 @@ namespace relax
       prm.declare_entry("hidden layers", "32", Patterns::Anything(),
                         "mlp: widths of the hidden layers, e.g. '256' or '64, 64'.");
       prm.declare_entry("activation", "relu", Patterns::Selection("relu|tanh"), "mlp: hidden units.");
+      prm.declare_entry("precision", "double", Patterns::Selection("double|single"),
+                        "mlp: the floating point of the forward and backward passes (BLAS dgemm or "
+                        "sgemm); the optimiser's weights stay in double.");
       prm.declare_entry("data", "gaussian-mixture",
                         Patterns::Selection("teacher-student|gaussian-mixture|two-spirals|idx"),
                         "mlp: teacher-student (x ~ N(0, I_p), labels sign(x_1) flipped with "
@@ -130,6 +131,37 @@ namespace relax
       prm.declare_entry("rho", "1", Patterns::Double(0), "elastic-sgd, parle: the coupling |x - mean|^2/(2 rho).");
       prm.declare_entry("sync every", "1", Patterns::Integer(1),
                         "elastic-sgd, parle: local steps between two updates of the mean.");
+      prm.declare_entry("replicas on ranks", "true", Patterns::Bool(),
+                        "elastic-sgd, parle under mpirun: spread the replicas over the MPI ranks in "
+                        "contiguous blocks (each rank runs its block on threads; the mean is gathered "
+                        "over the ranks), the same result bit for bit as on one rank; false: every "
+                        "rank runs all replicas.");
+      prm.leave_subsection();
+
+      prm.enter_subsection("Claim");
+      prm.declare_entry("claim", "none", Patterns::Selection("none|two-temperatures|loss-slope|temperature"),
+                        "Instead of training, an experiment of SCIENCE.md §1/§8 whose measured figures "
+                        "go to summary.json beside their closed forms (with Monte Carlo standard "
+                        "errors). two-temperatures (model quadratic): SGD at `learning rate` and "
+                        "`batch size` gives each weight its own temperature T_i = a_i Var(w_i) = "
+                        "eta sigma_i^2/(b(2 - eta a_i)); per-parameter rates eta'/sigma_i^2 give one. "
+                        "loss-slope (any model): the stationary excess loss E f(w) - f(w*) at each of "
+                        "`learning rates`, fitted by s eta + q eta^2; s against E_i|g_i(w*)|^2/(4b). "
+                        "temperature (model quadratic): beta^-1 measured at each (`learning rates`, "
+                        "`batch sizes`) pair with and without replacement, against eta/(2b) and "
+                        "eta/(2b)(N - b)/(N - 1).");
+      prm.declare_entry("learning rates", "0.02, 0.04, 0.06, 0.08", Patterns::Anything(),
+                        "loss-slope, temperature: the rates eta.");
+      prm.declare_entry("batch sizes", "1", Patterns::Anything(),
+                        "temperature: b for each rate (or one for all).");
+      prm.declare_entry("stationary steps", "400000", Patterns::Integer(100),
+                        "SGD steps averaged per run (after the burn-in).");
+      prm.declare_entry("burn-in", "10000", Patterns::Integer(0), "SGD steps before averaging.");
+      prm.declare_entry("blocks", "100", Patterns::Integer(2),
+                        "Batch means over this many blocks give the standard errors (a block must be "
+                        "much longer than the correlation time 1/(eta a)).");
+      prm.declare_entry("loss every", "10", Patterns::Integer(1),
+                        "loss-slope: the full loss every this many steps.");
       prm.leave_subsection();
 
       prm.enter_subsection("Noise");
@@ -322,12 +354,15 @@ namespace relax
           hidden.push_back(static_cast<unsigned int>(h));
         }
       auto mlp = std::make_unique<MlpModel>(setup.classification, hidden,
-                                            activation_from_string(prm.get("activation")));
+                                            activation_from_string(prm.get("activation")),
+                                            precision_from_string(prm.get("precision")));
       std::ostringstream description;
       description << "mlp";
       for (const unsigned int w : mlp->widths())
         description << (&w == &mlp->widths()[0] ? " " : "-") << w;
       description << " " << prm.get("activation") << " on " << data;
+      if (prm.get("precision") == "single")
+        description << ", single precision";
       setup.description = description.str();
       setup.model       = std::move(mlp);
       return setup;
@@ -453,6 +488,62 @@ namespace relax
       return Json(v);
     }
 
+    /// The experiment `claim` (Claim subsection entered) on the model:
+    /// its figures as a list of {name, measured, expected, standard error}.
+    Json
+    run_claim(ParameterHandler &prm, const std::string &claim, ModelSetup &setup, const double learning_rate,
+              const unsigned int batch_size, const std::uint64_t seed)
+    {
+      const std::string where = "/train/Claim/";
+      StationaryRun     run;
+      run.steps   = prm.get_integer("stationary steps");
+      run.burn_in = prm.get_integer("burn-in");
+      run.blocks  = prm.get_integer("blocks");
+      run.seed    = seed;
+      if (run.blocks > run.steps)
+        throw InputError(where + "blocks", "more blocks than stationary steps");
+      const std::vector<double> rates = parse_numbers(prm.get("learning rates"), where + "learning rates");
+      for (const double eta : rates)
+        if (!(eta > 0))
+          throw InputError(where + "learning rates", "must be positive");
+      const auto *quadratic = dynamic_cast<const QuadraticModel *>(setup.model.get());
+      if (claim != "loss-slope" && quadratic == nullptr)
+        throw InputError("/train/Model/model", "claim " + claim + " needs model quadratic (its closed form)");
+
+      std::vector<ClaimFigure> figures;
+      if (claim == "two-temperatures")
+        figures = two_temperatures_claim(*quadratic, learning_rate, batch_size, run);
+      else if (claim == "loss-slope")
+        {
+          if (rates.size() < 2)
+            throw InputError(where + "learning rates", "give at least two rates for the slope");
+          std::mt19937_64 generator(seed);
+          figures = loss_slope_claim(*setup.model, setup.model->initial_weights(generator), rates, batch_size, run,
+                                     prm.get_integer("loss every"));
+        }
+      else
+        {
+          const std::vector<double> b = numbers_for(prm.get("batch sizes"), rates.size(), where + "batch sizes");
+          std::vector<TemperatureCase> cases;
+          for (const Sampling sampling : {Sampling::with_replacement, Sampling::without_replacement})
+            for (std::size_t c = 0; c < rates.size(); ++c)
+              {
+                if (!(b[c] >= 1 && b[c] <= setup.model->n_samples()) || b[c] != std::floor(b[c]))
+                  throw InputError(where + "batch sizes", "must be integers in [1, N]");
+                cases.push_back({rates[c], static_cast<unsigned int>(b[c]), sampling});
+              }
+          figures = temperature_claim(*quadratic, cases, run);
+        }
+      Json list = Json::array();
+      for (const ClaimFigure &figure : figures)
+        list.push(Json::object()
+                    .set("name", figure.name)
+                    .set("measured", figure.measured)
+                    .set("expected", figure.expected)
+                    .set("standard error", figure.standard_error));
+      return list;
+    }
+
     template <int dim>
     void
     run_train(RunContext &context)
@@ -496,6 +587,7 @@ namespace relax
       const unsigned int n_replicas = prm.get_integer("replicas");
       const double       rho        = prm.get_double("rho");
       const unsigned int sync_every = prm.get_integer("sync every");
+      const bool         replicas_on_ranks = prm.get_bool("replicas on ranks");
       prm.leave_subsection();
       const std::string opt = "/train/Optimiser/";
       if (!(learning_rate > 0))
@@ -511,6 +603,23 @@ namespace relax
         throw InputError(opt + "rho", "must be positive");
       if (report_every == 0)
         report_every = (N + batch_size - 1) / batch_size;
+
+      prm.enter_subsection("Claim");
+      const std::string claim = prm.get("claim");
+      if (claim != "none")
+        {
+          const Json figures = run_claim(prm, claim, setup, learning_rate, batch_size, seed);
+          prm.leave_subsection();
+          prm.leave_subsection();
+          run.finish(Json::object()
+                       .set("solver", "train")
+                       .set("model", setup.description)
+                       .set("samples", N)
+                       .set("claim", claim)
+                       .set("figures", figures));
+          return;
+        }
+      prm.leave_subsection();
 
       prm.enter_subsection("Noise");
       const unsigned int noise_every        = prm.get_integer("noise every");
@@ -538,13 +647,13 @@ namespace relax
       // Models in weight space R^dim live on the landscape's mesh.
       const bool               on_mesh = p == dim;
       const Domain<dim>        domain  = landscape->domain();
-      std::unique_ptr<Triangulation<dim>> triangulation;
+      std::unique_ptr<ScalarSpace<dim>>      space;
       std::unique_ptr<IterateHistogram<dim>> histogram;
       if (on_mesh)
         {
-          triangulation = make_triangulation<dim>(comm);
-          build_mesh(*triangulation, domain, mesh.refinement);
-          histogram = std::make_unique<IterateHistogram<dim>>(*triangulation, domain, comm);
+          space = std::make_unique<ScalarSpace<dim>>(comm, domain, mesh.degree);
+          space->create(mesh.refinement);
+          histogram = std::make_unique<IterateHistogram<dim>>(space->triangulation(), domain, comm);
         }
       else if (!probes.empty())
         throw InputError("/train/Landscape output/probe points",
@@ -564,7 +673,14 @@ namespace relax
       else
         optimiser = std::make_unique<Replicas>(model, n_replicas, batch_size, sampling, seed + 3000003,
                                                learning_rate, rho, method == "parle", gamma, scoping,
-                                               sync_every, langevin);
+                                               sync_every, langevin, replicas_on_ranks ? comm : MPI_COMM_SELF);
+      if (method == "elastic-sgd" || method == "parle")
+        {
+          const unsigned int ranks = replicas_on_ranks ? Utilities::MPI::n_mpi_processes(comm) : 1;
+          if (Utilities::MPI::this_mpi_process(comm) == 0)
+            std::cout << "  " << n_replicas << " replicas on " << ranks << (ranks == 1 ? " rank" : " ranks")
+                      << std::endl;
+        }
       // β⁻¹ of SCIENCE.md §1 applies to plain SGD.
       const double temperature = method == "sgd" && momentum == 0 && batch_size < N ?
                                    sgd_temperature(learning_rate, batch_size, N, sampling) :
@@ -608,7 +724,11 @@ namespace relax
         row.emplace_back("D rank", last_spectrum.rank);
         row.emplace_back("tail index", last_tail_index);
       };
+      // The time spent in reports (full-batch loss, accuracy, noise), left
+      // out of the steps per second.
+      double     report_seconds = 0;
       const auto report = [&](const unsigned long step) {
+        const auto       report_start = std::chrono::steady_clock::now();
         Diagnostics::Row row;
         const double     loss = model.full_loss_and_gradient(w, gradient);
         double           norm = 0;
@@ -627,6 +747,7 @@ namespace relax
           noise_figures(row);
         table.add_row(row);
         ++reports;
+        report_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - report_start).count();
       };
 
       // The run.
@@ -671,7 +792,8 @@ namespace relax
                                        " (learning rate too large?)");
         }
       bar.finish();
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+      const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count() - report_seconds;
       run.write("diagnostics.csv", table.csv());
       // Timings and the BLAS in a file of their own: summary.json is the
       // same from run to run and host to host.
@@ -788,26 +910,14 @@ namespace relax
 
           // The histogram as a density (count / (kept · cell volume)) on
           // the mesh, beside f.
-          const FE_Q<dim> fe(mesh.degree);
-          DoFHandler<dim> dof_handler(*triangulation);
-          dof_handler.distribute_dofs(fe);
-          const IndexSet owned = dof_handler.locally_owned_dofs();
-          IndexSet       relevant;
-          DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
-          PETScWrappers::MPI::Vector f_owned(owned, comm);
-          VectorTools::interpolate(
-            dof_handler,
-            ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &x) { return landscape->value(x); }),
-            f_owned);
-          PETScWrappers::MPI::Vector f(owned, relevant, comm);
-          f = f_owned;
-          Vector<double> density(triangulation->n_active_cells());
-          for (const auto &cell : triangulation->active_cell_iterators())
+          const PETScWrappers::MPI::Vector f = space->landscape_field(*landscape);
+          Vector<double> density(space->triangulation().n_active_cells());
+          for (const auto &cell : space->triangulation().active_cell_iterators())
             if (cell->is_locally_owned())
               density[cell->active_cell_index()] =
                 kept > 0 ? histogram->count_at(cell->center()) / (kept * histogram->cell_volume()) : 0;
           DataOut<dim> data_out;
-          data_out.attach_dof_handler(dof_handler);
+          data_out.attach_dof_handler(space->dof_handler());
           data_out.add_data_vector(f, "f");
           data_out.add_data_vector(density, "iterate_density", DataOut<dim>::type_cell_data);
           data_out.build_patches(mesh.degree);
