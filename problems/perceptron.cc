@@ -5,6 +5,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include "problems/input_error.h"
+#include "problems/named_choice.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
 #include "problems/parameter_parsing.h"
@@ -34,13 +35,11 @@ namespace relax
   PerceptronLoss
   perceptron_loss_from_string(const std::string &name)
   {
-    if (name == "logistic")
-      return PerceptronLoss::logistic;
-    if (name == "hinge")
-      return PerceptronLoss::hinge;
-    if (name == "sigmoid-square")
-      return PerceptronLoss::sigmoid_square;
-    throw std::invalid_argument("unknown perceptron loss '" + name + "'");
+    return named_choice<PerceptronLoss>(name,
+                                        {{"logistic", PerceptronLoss::logistic},
+                                         {"hinge", PerceptronLoss::hinge},
+                                         {"sigmoid-square", PerceptronLoss::sigmoid_square}},
+                                        "perceptron loss");
   }
 
   LossDerivatives

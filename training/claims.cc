@@ -3,6 +3,7 @@
 #include "training/models.h"
 #include "training/noise.h"
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -150,8 +151,11 @@ namespace relax
         std::vector<double> rates(p);
         for (std::size_t i = 0; i < p; ++i)
           rates[i] = per_parameter ? rate_prime / sigma2[i] : learning_rate;
+        // Independent batches for the second run.
+        StationaryRun sampled = run;
+        sampled.seed          = run.seed + per_parameter;
         const std::vector<BatchMeans> T =
-          quadratic_temperatures(model, minimiser, rates, batch_size, Sampling::with_replacement, run);
+          quadratic_temperatures(model, minimiser, rates, batch_size, Sampling::with_replacement, sampled);
         for (std::size_t i = 0; i < p; ++i)
           figures.push_back({"T_" + std::to_string(i + 1) +
                                (per_parameter ? ", rate eta'/sigma_i^2" : ", rate eta"),
@@ -164,7 +168,8 @@ namespace relax
 
   std::vector<ClaimFigure>
   loss_slope_claim(Model &model, const std::vector<double> &start, const std::vector<double> &learning_rates,
-                   const unsigned int batch_size, const StationaryRun &run, const unsigned int thin)
+                   const unsigned int batch_size, const StationaryRun &run, const unsigned int thin,
+                   std::vector<std::array<double, 3>> *excess_losses)
   {
     if (learning_rates.size() < 2)
       throw std::invalid_argument("the loss slope needs at least two learning rates");
@@ -222,11 +227,10 @@ namespace relax
     const double slope       = (m22 * r1 - m12 * r2) / determinant;
     const double slope_error = std::sqrt(m22 / determinant);
 
-    std::vector<ClaimFigure> figures{{"slope dL/deta at 0", slope, expected_slope, slope_error}};
-    for (std::size_t r = 0; r < n; ++r)
-      figures.push_back({"excess loss, eta = " + number(learning_rates[r]), excess[r],
-                         expected_slope * learning_rates[r], error[r]});
-    return figures;
+    if (excess_losses != nullptr)
+      for (std::size_t r = 0; r < n; ++r)
+        excess_losses->push_back({{learning_rates[r], excess[r], error[r]}});
+    return {{"slope dL/deta at 0", slope, expected_slope, slope_error}};
   }
 
   std::vector<ClaimFigure>

@@ -8,6 +8,7 @@
 
 #include "training/optimisers.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,17 +62,18 @@ namespace relax
    * E_i|g_i|² at w*). w* by full-batch gradient descent from `start`;
    * then SGD from w* at each rate, f every `thin` steps; the slope at 0 is
    * the linear coefficient of a least-squares fit s η + q η² (weighted by
-   * the standard errors). Figures: "slope dL/deta at 0" (expected
-   * E_i|g_i|²/(4b)), and "excess loss, eta = .." per rate (expected: the
-   * first order s η, for reading; the test is the slope).
+   * the standard errors). One figure, "slope dL/deta at 0" (expected
+   * E_i|g_i|²/(4b)); the excess loss at each rate {η, mean, standard
+   * error} in `excess_losses` if given.
    */
   std::vector<ClaimFigure>
-  loss_slope_claim(Model &                    model,
-                   const std::vector<double> &start,
-                   const std::vector<double> &learning_rates,
-                   unsigned int               batch_size,
-                   const StationaryRun &      run,
-                   unsigned int               thin = 10);
+  loss_slope_claim(Model &                             model,
+                   const std::vector<double> &         start,
+                   const std::vector<double> &         learning_rates,
+                   unsigned int                        batch_size,
+                   const StationaryRun &               run,
+                   unsigned int                        thin          = 10,
+                   std::vector<std::array<double, 3>> *excess_losses = nullptr);
 
   /// One (η, b, sampling) of temperature_claim.
   struct TemperatureCase

@@ -2,9 +2,27 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace relax
 {
+  Model::Model(const std::size_t n_weights, const unsigned int n_samples, std::vector<double> start)
+    : weights(n_weights)
+    , samples(n_samples)
+    , start(start.empty() ? std::vector<double>(n_weights, 0.) : std::move(start))
+  {
+    if (this->start.size() != n_weights)
+      throw std::invalid_argument("the start has " + std::to_string(this->start.size()) + " weights, not " +
+                                  std::to_string(n_weights));
+  }
+
+  std::vector<double>
+  Model::initial_weights(std::mt19937_64 &) const
+  {
+    return start;
+  }
+
   double
   Model::accuracy(const std::vector<double> &)
   {

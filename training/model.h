@@ -12,15 +12,24 @@ namespace relax
   class Model
   {
   public:
+    /// p weights, N samples, and the weights a run starts from unless
+    /// the model overrides initial_weights (zeros when `start` is empty).
+    Model(std::size_t n_weights, unsigned int n_samples, std::vector<double> start = {});
     virtual ~Model() = default;
 
-    virtual std::size_t
-    n_weights() const = 0;
+    std::size_t
+    n_weights() const
+    {
+      return weights;
+    }
 
     /// N: the samples a mini-batch draws from (1 for a model without
     /// data, whose gradient is exact).
-    virtual unsigned int
-    n_samples() const = 0;
+    unsigned int
+    n_samples() const
+    {
+      return samples;
+    }
 
     /// The mean loss over the samples listed in `batch` (indices may
     /// repeat) at weights w, and its gradient (resized to n_weights()).
@@ -35,10 +44,10 @@ namespace relax
     virtual double
     accuracy(const std::vector<double> &w);
 
-    /// Weights to start from, drawn from `generator` where the model's
-    /// initialisation is random.
+    /// Weights to start from: the `start` of the constructor, or drawn
+    /// from `generator` where a model's initialisation is random.
     virtual std::vector<double>
-    initial_weights(std::mt19937_64 &generator) const = 0;
+    initial_weights(std::mt19937_64 &generator) const;
 
     /// An independent copy with its own work space, for a replica on
     /// another thread (the data are shared, read-only).
@@ -54,5 +63,25 @@ namespace relax
     /// samples.size() × n_weights() row-major matrix.
     std::vector<double>
     sample_gradients(const std::vector<unsigned int> &samples, const std::vector<double> &w);
+
+  protected:
+    std::size_t         weights;
+    unsigned int        samples;
+    std::vector<double> start;
+  };
+
+  /// Model's clone() for a model class `Derived` that copies as it is
+  /// (its work space included): class M : public CopyableModel<M>.
+  template <typename Derived>
+  class CopyableModel : public Model
+  {
+  public:
+    using Model::Model;
+
+    std::unique_ptr<Model>
+    clone() const override
+    {
+      return std::make_unique<Derived>(static_cast<const Derived &>(*this));
+    }
   };
 } // namespace relax

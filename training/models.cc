@@ -1,5 +1,6 @@
 #include "training/models.h"
 
+#include "problems/named_choice.h"
 #include "problems/perceptron.h"
 #include "training/random.h"
 
@@ -36,6 +37,34 @@ namespace relax
       dgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
     }
 
+    /// sum[j] = Σ_s rows[s][j] over the B rows of a B × n matrix. The
+    /// restrict pointers tell the compiler the arrays do not overlap, so
+    /// that it vectorises without run-time alias checks.
+    template <typename Scalar>
+    void
+    sum_rows(const Scalar *__restrict rows, const int B, const int n, Scalar *__restrict sum)
+    {
+      std::fill(sum, sum + n, Scalar(0));
+      for (int s = 0; s < B; ++s)
+        for (int j = 0; j < n; ++j)
+          sum[j] += rows[std::size_t(s) * n + j];
+    }
+
+    /// δ ← δ ⊙ σ'(z) from the activation a = σ(z) itself: 1[a > 0] for
+    /// ReLU, 1 − a² for tanh.
+    template <typename Scalar>
+    void
+    multiply_by_activation_derivative(const Scalar *__restrict a, Scalar *__restrict delta, const std::size_t n,
+                                      const Activation activation)
+    {
+      if (activation == Activation::relu)
+        for (std::size_t i = 0; i < n; ++i)
+          delta[i] = a[i] > 0 ? delta[i] : Scalar(0);
+      else
+        for (std::size_t i = 0; i < n; ++i)
+          delta[i] *= 1 - a[i] * a[i];
+    }
+
     void
     gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
                    const float alpha, const float *a, const int lda, const float *b, const int ldb,
@@ -49,24 +78,9 @@ namespace relax
   // ---------------------------------------------------------------- perceptron
 
   PerceptronModel::PerceptronModel(const PerceptronData &data, std::vector<double> start)
-    : data(data)
-    , start(std::move(start))
-  {
-    if (this->start.size() != data.input_dimension())
-      throw std::invalid_argument("perceptron start has the wrong dimension");
-  }
-
-  std::size_t
-  PerceptronModel::n_weights() const
-  {
-    return data.input_dimension();
-  }
-
-  unsigned int
-  PerceptronModel::n_samples() const
-  {
-    return data.n_samples();
-  }
+    : CopyableModel(data.input_dimension(), data.n_samples(), std::move(start))
+    , data(data)
+  {}
 
   double
   PerceptronModel::loss_and_gradient(const std::vector<unsigned int> &batch,
@@ -85,25 +99,14 @@ namespace relax
     return double(correct) / data.n_samples();
   }
 
-  std::vector<double>
-  PerceptronModel::initial_weights(std::mt19937_64 &) const
-  {
-    return start;
-  }
-
-  std::unique_ptr<Model>
-  PerceptronModel::clone() const
-  {
-    return std::make_unique<PerceptronModel>(*this);
-  }
-
   // ----------------------------------------------------------------- quadratic
 
   QuadraticModel::QuadraticModel(std::vector<double> curvatures,
                                  std::vector<double> centre_spread,
                                  const unsigned int  n_samples,
                                  const std::uint64_t seed)
-    : curvature(std::move(curvatures))
+    : CopyableModel(curvatures.size(), n_samples)
+    , curvature(std::move(curvatures))
     , centres(std::size_t(n_samples) * curvature.size())
   {
     if (centre_spread.size() != curvature.size())
@@ -112,18 +115,6 @@ namespace relax
     fill_standard_normal(generator, centres.data(), centres.size());
     for (std::size_t i = 0; i < centres.size(); ++i)
       centres[i] *= centre_spread[i % curvature.size()];
-  }
-
-  std::size_t
-  QuadraticModel::n_weights() const
-  {
-    return curvature.size();
-  }
-
-  unsigned int
-  QuadraticModel::n_samples() const
-  {
-    return static_cast<unsigned int>(centres.size() / curvature.size());
   }
 
   double
@@ -146,43 +137,25 @@ namespace relax
     return loss / batch.size();
   }
 
-  std::vector<double>
-  QuadraticModel::initial_weights(std::mt19937_64 &) const
-  {
-    return std::vector<double>(curvature.size(), 0.);
-  }
-
-  std::unique_ptr<Model>
-  QuadraticModel::clone() const
-  {
-    return std::make_unique<QuadraticModel>(*this);
-  }
-
   // ----------------------------------------------------------------------- MLP
 
   Activation
   activation_from_string(const std::string &name)
   {
-    if (name == "relu")
-      return Activation::relu;
-    if (name == "tanh")
-      return Activation::tanh;
-    throw std::invalid_argument("unknown activation '" + name + "'");
+    return named_choice<Activation>(name, {{"relu", Activation::relu}, {"tanh", Activation::tanh}}, "activation");
   }
 
   Precision
   precision_from_string(const std::string &name)
   {
-    if (name == "single")
-      return Precision::single;
-    if (name == "double")
-      return Precision::double_;
-    throw std::invalid_argument("unknown precision '" + name + "'");
+    return named_choice<Precision>(name, {{"single", Precision::single}, {"double", Precision::double_}},
+                                   "precision");
   }
 
   MlpModel::MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, const Activation activation,
                      const Precision precision)
-    : data(data)
+    : CopyableModel(0, data.n_samples)
+    , data(data)
     , activation(activation)
     , precision(precision)
   {
@@ -190,6 +163,7 @@ namespace relax
     for (const unsigned int h : hidden)
       width.push_back(h);
     width.push_back(data.n_classes);
+    weights = weight_offset(width.size() - 1);
     work_double.activations.resize(width.size());
     work_single.activations.resize(width.size());
     if (precision == Precision::single)
@@ -203,18 +177,6 @@ namespace relax
     for (unsigned int l = 0; l < layer; ++l)
       offset += std::size_t(width[l + 1]) * width[l] + width[l + 1];
     return offset;
-  }
-
-  std::size_t
-  MlpModel::n_weights() const
-  {
-    return weight_offset(width.size() - 1);
-  }
-
-  unsigned int
-  MlpModel::n_samples() const
-  {
-    return data.n_samples;
   }
 
   template <>
@@ -320,24 +282,15 @@ namespace relax
         // dW = δᵀ A_l, db = Σ_s δ_s.
         gemm_row_major(true, false, n_out, n_in, B, Scalar(1), delta.data(), n_out, activations[l].data(), n_in,
                        Scalar(0), dW, n_in);
-        std::fill(db, db + n_out, Scalar(0));
-        for (int s = 0; s < B; ++s)
-          for (int j = 0; j < n_out; ++j)
-            db[j] += delta[std::size_t(s) * n_out + j];
+        sum_rows(delta.data(), B, n_out, db);
         if (l == 0)
           break;
-        // δ_{l−1} = (δ W) ⊙ σ'(z_l), σ' from the activation a_l itself:
-        // 1[a > 0] for ReLU, 1 − a² for tanh.
+        // δ_{l−1} = (δ W) ⊙ σ'(z_l).
         delta_previous.resize(std::size_t(B) * n_in);
         gemm_row_major(false, false, B, n_in, n_out, Scalar(1), delta.data(), n_out, W, n_in, Scalar(0),
                        delta_previous.data(), n_in);
-        const std::vector<Scalar> &a = activations[l];
-        if (activation == Activation::relu)
-          for (std::size_t i = 0; i < a.size(); ++i)
-            delta_previous[i] = a[i] > 0 ? delta_previous[i] : 0;
-        else
-          for (std::size_t i = 0; i < a.size(); ++i)
-            delta_previous[i] *= 1 - a[i] * a[i];
+        multiply_by_activation_derivative(activations[l].data(), delta_previous.data(), delta_previous.size(),
+                                          activation);
         std::swap(delta, delta_previous);
       }
     return loss / B;
@@ -409,11 +362,6 @@ namespace relax
     return w;
   }
 
-  std::unique_ptr<Model>
-  MlpModel::clone() const
-  {
-    return std::make_unique<MlpModel>(*this);
-  }
 } // namespace relax
 
 #include <dlfcn.h>

@@ -15,16 +15,12 @@ namespace relax
 
   /// The teacher–student perceptron, w in R^p, loss and per-sample
   /// gradients from PerceptronData (the same as the landscape's f and D).
-  class PerceptronModel : public Model
+  class PerceptronModel : public CopyableModel<PerceptronModel>
   {
   public:
     /// `data` must outlive the model; starts from `start`.
     PerceptronModel(const PerceptronData &data, std::vector<double> start);
 
-    std::size_t
-    n_weights() const override;
-    unsigned int
-    n_samples() const override;
     double
     loss_and_gradient(const std::vector<unsigned int> &batch,
                       const std::vector<double> &      w,
@@ -32,14 +28,9 @@ namespace relax
     /// Sign agreement with the (possibly flipped) labels.
     double
     accuracy(const std::vector<double> &w) override;
-    std::vector<double>
-    initial_weights(std::mt19937_64 &generator) const override;
-    std::unique_ptr<Model>
-    clone() const override;
 
   private:
     const PerceptronData &data;
-    std::vector<double>   start;
   };
 
   /**
@@ -49,26 +40,19 @@ namespace relax
    * SGD on it is a linear recursion whose stationary covariance is known
    * in closed form (the test of β⁻¹ = η/(2b)).
    */
-  class QuadraticModel : public Model
+  class QuadraticModel : public CopyableModel<QuadraticModel>
   {
   public:
+    /// Starts from w = 0.
     QuadraticModel(std::vector<double> curvatures,
                    std::vector<double> centre_spread,
                    unsigned int        n_samples,
                    std::uint64_t       seed);
 
-    std::size_t
-    n_weights() const override;
-    unsigned int
-    n_samples() const override;
     double
     loss_and_gradient(const std::vector<unsigned int> &batch,
                       const std::vector<double> &      w,
                       std::vector<double> &            gradient) override;
-    std::vector<double>
-    initial_weights(std::mt19937_64 &generator) const override;
-    std::unique_ptr<Model>
-    clone() const override;
 
     /// c_k (n_weights() numbers).
     const double *
@@ -115,17 +99,13 @@ namespace relax
    * the passes, the gradient returned in double, and the optimiser's
    * update stays in double).
    */
-  class MlpModel : public Model
+  class MlpModel : public CopyableModel<MlpModel>
   {
   public:
     /// `data` must outlive the model. `hidden`: the widths h_1, ...
     MlpModel(const ClassificationData &data, std::vector<unsigned int> hidden, Activation activation,
              Precision precision = Precision::double_);
 
-    std::size_t
-    n_weights() const override;
-    unsigned int
-    n_samples() const override;
     double
     loss_and_gradient(const std::vector<unsigned int> &batch,
                       const std::vector<double> &      w,
@@ -136,8 +116,6 @@ namespace relax
     /// (LeCun); biases 0.
     std::vector<double>
     initial_weights(std::mt19937_64 &generator) const override;
-    std::unique_ptr<Model>
-    clone() const override;
 
     /// Layer widths p, h_1, ..., C.
     const std::vector<unsigned int> &

@@ -1,5 +1,6 @@
 #include "training/optimisers.h"
 
+#include "problems/named_choice.h"
 #include "training/random.h"
 
 #include <cmath>
@@ -12,13 +13,11 @@ namespace relax
   Sampling
   sampling_from_string(const std::string &name)
   {
-    if (name == "with-replacement")
-      return Sampling::with_replacement;
-    if (name == "without-replacement")
-      return Sampling::without_replacement;
-    if (name == "epochs")
-      return Sampling::epochs;
-    throw std::invalid_argument("unknown sampling '" + name + "'");
+    return named_choice<Sampling>(name,
+                                  {{"with-replacement", Sampling::with_replacement},
+                                   {"without-replacement", Sampling::without_replacement},
+                                   {"epochs", Sampling::epochs}},
+                                  "sampling");
   }
 
   double

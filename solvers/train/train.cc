@@ -227,23 +227,13 @@ namespace relax
 
     /// The landscape's f and ∇f as a model without samples.
     template <int dim>
-    class LandscapeModel : public Model
+    class LandscapeModel : public CopyableModel<LandscapeModel<dim>>
     {
     public:
       LandscapeModel(const Landscape<dim> &landscape, std::vector<double> start)
-        : landscape(landscape)
-        , start(std::move(start))
+        : CopyableModel<LandscapeModel<dim>>(dim, 1, std::move(start))
+        , landscape(landscape)
       {}
-      std::size_t
-      n_weights() const override
-      {
-        return dim;
-      }
-      unsigned int
-      n_samples() const override
-      {
-        return 1;
-      }
       double
       loss_and_gradient(const std::vector<unsigned int> &, const std::vector<double> &w,
                         std::vector<double> &gradient) override
@@ -257,20 +247,9 @@ namespace relax
           gradient[d] = g[d];
         return landscape.value(x);
       }
-      std::vector<double>
-      initial_weights(std::mt19937_64 &) const override
-      {
-        return start;
-      }
-      std::unique_ptr<Model>
-      clone() const override
-      {
-        return std::make_unique<LandscapeModel>(*this);
-      }
 
     private:
       const Landscape<dim> &landscape;
-      std::vector<double>   start;
     };
 
     template <int dim>
@@ -489,7 +468,8 @@ namespace relax
     }
 
     /// The experiment `claim` (Claim subsection entered) on the model:
-    /// its figures as a list of {name, measured, expected, standard error}.
+    /// {"figures": [{name, measured, expected, standard error}, ...]} and,
+    /// for loss-slope, "excess loss" at each rate.
     Json
     run_claim(ParameterHandler &prm, const std::string &claim, ModelSetup &setup, const double learning_rate,
               const unsigned int batch_size, const std::uint64_t seed)
@@ -510,7 +490,8 @@ namespace relax
       if (claim != "loss-slope" && quadratic == nullptr)
         throw InputError("/train/Model/model", "claim " + claim + " needs model quadratic (its closed form)");
 
-      std::vector<ClaimFigure> figures;
+      std::vector<ClaimFigure>           figures;
+      std::vector<std::array<double, 3>> excess_losses;
       if (claim == "two-temperatures")
         figures = two_temperatures_claim(*quadratic, learning_rate, batch_size, run);
       else if (claim == "loss-slope")
@@ -519,7 +500,7 @@ namespace relax
             throw InputError(where + "learning rates", "give at least two rates for the slope");
           std::mt19937_64 generator(seed);
           figures = loss_slope_claim(*setup.model, setup.model->initial_weights(generator), rates, batch_size, run,
-                                     prm.get_integer("loss every"));
+                                     prm.get_integer("loss every"), &excess_losses);
         }
       else
         {
@@ -541,7 +522,19 @@ namespace relax
                     .set("measured", figure.measured)
                     .set("expected", figure.expected)
                     .set("standard error", figure.standard_error));
-      return list;
+      Json result = Json::object();
+      result.set("figures", list);
+      if (!excess_losses.empty())
+        {
+          Json rows = Json::array();
+          for (const auto &row : excess_losses)
+            rows.push(Json::object()
+                        .set("learning rate", row[0])
+                        .set("excess loss", row[1])
+                        .set("standard error", row[2]));
+          result.set("excess loss", rows);
+        }
+      return result;
     }
 
     template <int dim>
@@ -608,15 +601,11 @@ namespace relax
       const std::string claim = prm.get("claim");
       if (claim != "none")
         {
-          const Json figures = run_claim(prm, claim, setup, learning_rate, batch_size, seed);
+          Json summary = run_claim(prm, claim, setup, learning_rate, batch_size, seed);
           prm.leave_subsection();
           prm.leave_subsection();
-          run.finish(Json::object()
-                       .set("solver", "train")
-                       .set("model", setup.description)
-                       .set("samples", N)
-                       .set("claim", claim)
-                       .set("figures", figures));
+          summary.set("solver", "train").set("model", setup.description).set("samples", N).set("claim", claim);
+          run.finish(summary);
           return;
         }
       prm.leave_subsection();

@@ -1,7 +1,7 @@
 // Unit tests of the claims of SCIENCE.md §1 and §8 (training/claims.h):
 // each experiment's measurement against a closed form computed here from
 // the model's centres, within 4 standard errors (a normal beyond 4: a false
-// alarm rate of 6e-5 per figure, 1e-3 for the 14 figures of this file).
+// alarm rate of 6e-5 per comparison, under 1e-3 for the 12 of this file).
 #include <boost/test/unit_test.hpp>
 
 #include "training/claims.h"
@@ -68,19 +68,30 @@ BOOST_AUTO_TEST_CASE(two_noise_levels_give_two_temperatures_and_per_parameter_ra
       const double rate = eta_prime / sigma2[i];
       BOOST_TEST(std::abs(figures[2 + i].expected - eta_prime / (2 - rate)) < 1e-12);
     }
-  // Two temperatures: the measured ratio is σ_2²/σ_1² (≈ 9), many
-  // standard errors from 1; with per-parameter rates it is 1 to O(η).
+  // Two temperatures: at one rate the ratio T_2/T_1 is σ_2²/σ_1² (≈ 9);
+  // with per-parameter rates it is 1 to O(η) in closed form, and measured
+  // within 4 standard errors of the ratio (errors of the two combined as
+  // independent: the weights' noises are uncorrelated in expectation).
+  const auto ratio_error = [&](const ClaimFigure &x, const ClaimFigure &y) {
+    return y.measured / x.measured *
+           std::sqrt(std::pow(x.standard_error / x.measured, 2) + std::pow(y.standard_error / y.measured, 2));
+  };
   const double plain_ratio = figures[1].measured / figures[0].measured;
-  BOOST_TEST_MESSAGE("T_2/T_1 at one rate " << plain_ratio << ", per-parameter rates "
-                                            << figures[3].measured / figures[2].measured);
-  BOOST_TEST(std::abs(plain_ratio / (sigma2[1] / sigma2[0]) - 1) < 0.05);
-  BOOST_TEST(std::abs(figures[3].measured / figures[2].measured - 1) < eta);
+  const double ratio       = figures[3].measured / figures[2].measured;
+  BOOST_TEST_MESSAGE("T_2/T_1 at one rate " << plain_ratio << " +- " << ratio_error(figures[0], figures[1])
+                                            << " (sigma_2^2/sigma_1^2 = " << sigma2[1] / sigma2[0]
+                                            << "), per-parameter rates " << ratio << " +- "
+                                            << ratio_error(figures[2], figures[3]));
+  BOOST_TEST(std::abs(plain_ratio - sigma2[1] / sigma2[0]) < 4 * ratio_error(figures[0], figures[1]));
+  BOOST_TEST(std::abs(figures[3].expected / figures[2].expected - 1) < eta);
+  BOOST_TEST(std::abs(ratio - figures[3].expected / figures[2].expected) < 4 * ratio_error(figures[2], figures[3]));
 }
 
 BOOST_AUTO_TEST_CASE(converged_loss_grows_with_the_rate_at_a_quarter_of_the_gradient_second_moment)
 {
   // dL/dη at 0 = E_i|g_i|²/(4b) with b = 1; at the minimiser c̄ of the
-  // quadratic E_i|g_i|² = Σ_i σ_i². The fit over η ∈ [0.02, 0.08] of the
+  // quadratic E_i|g_i|² = Σ_i σ_i² (the exact stationary excess loss is
+  // Σ_i ησ_i²/(2(2 − ηa_i))). The fit over η ∈ [0.02, 0.08] of the
   // exact η σ²/(2(2 − ηa)) by sη + qη² leaves a cubic bias below 1e-3
   // relative, far under the statistical error.
   const QuadraticModel model({1., 0.5}, {1., 2.}, 100, 21);
@@ -90,7 +101,7 @@ BOOST_AUTO_TEST_CASE(converged_loss_grows_with_the_rate_at_a_quarter_of_the_grad
   run.seed  = 5;
   std::unique_ptr<Model>         copy    = model.clone();
   const std::vector<ClaimFigure> figures = loss_slope_claim(*copy, {0.3, -0.2}, {0.02, 0.04, 0.06, 0.08}, 1, run);
-  BOOST_TEST_REQUIRE(figures.size() == 5u);
+  BOOST_TEST_REQUIRE(figures.size() == 1u);
   BOOST_TEST(std::abs(figures[0].expected / ((sigma2[0] + sigma2[1]) / 4) - 1) < 1e-9);
   check_within_four_errors(figures[0]);
   BOOST_TEST(figures[0].standard_error < 0.05 * figures[0].expected);
