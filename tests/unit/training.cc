@@ -73,6 +73,40 @@ BOOST_AUTO_TEST_CASE(mlp_backpropagation_matches_finite_differences)
     }
 }
 
+BOOST_AUTO_TEST_CASE(mlp_in_single_precision_matches_double)
+{
+  // The same passes with sgemm in float: loss and gradient agree with the
+  // double ones (checked against finite differences above) to float
+  // round-off. A float carries 2^-24 ≈ 6e-8 relative; sums of up to 64
+  // products per entry grow it to at most ~64 · 6e-8 ≈ 4e-6 in the worst
+  // case, so 1e-5 of the largest gradient entry (and of the loss) bounds it.
+  const ClassificationData data = gaussian_mixture(200, 64, 4, 2.0, 9);
+  const std::vector<unsigned int> batch{0, 5, 9, 17, 33, 64, 100, 150, 199};
+  for (const Activation activation : {Activation::tanh, Activation::relu})
+    {
+      MlpModel            double_model(data, {32, 16}, activation, Precision::double_);
+      MlpModel            single_model(data, {32, 16}, activation, Precision::single);
+      std::mt19937_64     generator(4);
+      std::vector<double> w = double_model.initial_weights(generator), g64, g32;
+      for (double &x : w)
+        x += 0.05 * standard_normal(generator);
+      const double loss64 = double_model.loss_and_gradient(batch, w, g64);
+      const double loss32 = single_model.loss_and_gradient(batch, w, g32);
+      double       largest = 0, difference = 0;
+      for (std::size_t i = 0; i < w.size(); ++i)
+        {
+          largest    = std::max(largest, std::abs(g64[i]));
+          difference = std::max(difference, std::abs(g64[i] - g32[i]));
+        }
+      BOOST_TEST_MESSAGE("MLP " << (activation == Activation::relu ? "relu" : "tanh") << " in float: loss "
+                                << loss32 << " vs " << loss64 << ", gradient difference " << difference / largest
+                                << " of the largest entry");
+      BOOST_TEST(std::abs(loss32 - loss64) < 1e-5 * std::abs(loss64));
+      BOOST_TEST(difference < 1e-5 * largest);
+      BOOST_TEST(single_model.accuracy(w) == double_model.accuracy(w));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(sum_of_per_sample_gradients_is_the_full_gradient)
 {
   const ClassificationData data = two_spirals(30, 1.0, 0.05, 5);
