@@ -25,16 +25,31 @@ namespace relax
 {
   namespace
   {
+    /// The BLAS general matrix product of each precision.
+    template <typename Scalar>
+    struct Gemm;
+    template <>
+    struct Gemm<double>
+    {
+      static constexpr auto product = &dgemm_;
+    };
+    template <>
+    struct Gemm<float>
+    {
+      static constexpr auto product = &sgemm_;
+    };
+
     /// C = alpha op(A) op(B) + beta C for row-major matrices (C is m × n):
     /// the column-major product Cᵀ = op(B)ᵀ op(A)ᵀ, so no matrix is copied
     /// or transposed in memory.
+    template <typename Scalar>
     void
     gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
-                   const double alpha, const double *a, const int lda, const double *b, const int ldb,
-                   const double beta, double *c, const int ldc)
+                   const Scalar alpha, const Scalar *a, const int lda, const Scalar *b, const int ldb,
+                   const Scalar beta, Scalar *c, const int ldc)
     {
       const char ta = transpose_a ? 'T' : 'N', tb = transpose_b ? 'T' : 'N';
-      dgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
+      Gemm<Scalar>::product(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
     }
 
     /// sum[j] = Σ_s rows[s][j] over the B rows of a B × n matrix. The
@@ -65,14 +80,6 @@ namespace relax
           delta[i] *= 1 - a[i] * a[i];
     }
 
-    void
-    gemm_row_major(const bool transpose_a, const bool transpose_b, const int m, const int n, const int k,
-                   const float alpha, const float *a, const int lda, const float *b, const int ldb,
-                   const float beta, float *c, const int ldc)
-    {
-      const char ta = transpose_a ? 'T' : 'N', tb = transpose_b ? 'T' : 'N';
-      sgemm_(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc);
-    }
   } // namespace
 
   // ---------------------------------------------------------------- perceptron
