@@ -489,13 +489,7 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::write_steady_state_fields()
     {
-      PETScWrappers::MPI::Vector owned_f(space->owned(), comm);
-      VectorTools::interpolate(space->dof_handler(),
-                               ScalarFunctionFromFunctionObject<dim>(
-                                 [&](const Point<dim> &x) { return landscape->value(x); }),
-                               owned_f);
-      PETScWrappers::MPI::Vector f(space->owned(), space->relevant(), comm);
-      f = owned_f;
+      const PETScWrappers::MPI::Vector f = space->landscape_field(*landscape);
       // ρ_ss = scale · e^{−βΦ} with Φ shifted by phi_shift.
       const double scale = std::exp(-beta * phi_shift);
       SteadyStateFields<dim> derived(*landscape, beta, scale, std::log(1e8) / beta);
