@@ -153,9 +153,10 @@ namespace relax
                                    " ± " + format(1.5 * dt, 2));
               }
             pass = pass && agrees;
-            plot.series.push_back({"hj-viscous, ε = " + format(epsilon, 2), {times, argmin}, "lines lw 2"});
-            plot.series.push_back(
-              {"Cole-Hopf quadrature, ε = " + format(epsilon, 2), {times, quadrature}, "points pt 6 ps 0.6"});
+            const std::string colour = epsilon > 0.05 ? " lc rgb 'dark-red'" : " lc rgb 'blue'";
+            plot.series.push_back({"hj-viscous, ε = " + format(epsilon, 2), {times, argmin}, "lines lw 2" + colour});
+            plot.series.push_back({"Cole-Hopf quadrature, ε = " + format(epsilon, 2), {times, quadrature},
+                                   "points pt 6 ps 0.8" + colour});
           }
         ClaimRow row;
         row.id     = "local-entropy-wide-minima";

@@ -158,7 +158,7 @@ namespace relax
             plot.y_label = "density";
             const auto hist = marginal(centres, p, axis, h), ss = marginal(centres, q, axis, h),
                        iso = marginal(centres, gibbs, axis, h);
-            plot.series.push_back({"SGD histogram", {hist.first, hist.second}, "steps lw 2"});
+            plot.series.push_back({"SGD histogram", {hist.first, hist.second}, "histeps lw 2"});
             plot.series.push_back({"Fokker-Planck rho_ss with D(w)", {ss.first, ss.second}, "lines lw 2"});
             plot.series.push_back({"exp(-beta f/d), isotropic D = dI", {iso.first, iso.second}, "lines dt 2 lw 2"});
             pngs.push_back(context.plot(std::string("sgd_histogram_w") + (axis == 0 ? "1" : "2"), plot));

@@ -199,7 +199,8 @@ namespace relax
 
     std::vector<double>
     Context::probe(const std::string &run_folder, const std::string &record,
-                   const std::vector<std::array<double, 3>> &points, const std::string &name) const
+                   const std::vector<std::array<double, 3>> &points, const std::string &name,
+                   unsigned int component) const
     {
       auto reader   = last_step(run_folder, record);
       auto location = vtkSmartPointer<vtkPoints>::New();
@@ -218,7 +219,7 @@ namespace relax
         throw std::runtime_error(run_folder + "/" + record + ".pvd has no field '" + name + "'");
       std::vector<double> values(points.size());
       for (std::size_t i = 0; i < points.size(); ++i)
-        values[i] = valid->GetComponent(i, 0) > 0 ? field->GetComponent(i, 0) : std::nan("");
+        values[i] = valid->GetComponent(i, 0) > 0 ? field->GetComponent(i, component) : std::nan("");
       return values;
     }
 

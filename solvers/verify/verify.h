@@ -114,11 +114,13 @@ namespace relax
       Fields
       fields(const std::string &run_folder, const std::string &record) const;
 
-      /// The point field `name` of the last step of `<run_folder>/<record>.pvd`
-      /// interpolated at `points` (x, y, z each), NaN outside the mesh.
+      /// Component `component` of the point field `name` of the last step
+      /// of `<run_folder>/<record>.pvd` interpolated at `points` (x, y, z
+      /// each), NaN outside the mesh.
       std::vector<double>
       probe(const std::string &run_folder, const std::string &record,
-            const std::vector<std::array<double, 3>> &points, const std::string &name) const;
+            const std::vector<std::array<double, 3>> &points, const std::string &name,
+            unsigned int component = 0) const;
 
       /// Draws `plot` with gnuplot (pngcairo) to <root>/<group>/<name>.png,
       /// beside its data (.dat) and script (.gp); returns the PNG's path
