@@ -190,7 +190,7 @@ namespace relax
         row.id     = "potential-vs-f";
         row.claim  = "Φ = f when D = I; Φ ≠ f for anisotropic D (Φ = ½xᵀD⁻¹Ax when AD = DA, the Lyapunov "
                      "solution when AD ≠ DA)";
-        row.source = "SCIENCE.md §4; Chaudhari & Soatto, SGD performs variational inference";
+        row.source = "SCIENCE.md §4; Chaudhari & Soatto's talk: SGD performs variational inference (potential ≠ loss)";
         row.measured = "sqrt(E_ρss[(Φ − f − c)²]): " + measured;
         row.expected = expected;
         row.pass     = pass;
@@ -337,7 +337,7 @@ namespace relax
         ClaimRow flux_row;
         flux_row.id       = "stationary-flux-divergence-free";
         flux_row.claim    = "div(ρ_ss j) = 0 for every D (the stationary flux −ρ_ss j is divergence free)";
-        flux_row.source   = "SCIENCE.md §4; Chaudhari & Soatto";
+        flux_row.source   = "SCIENCE.md §4; Chaudhari & Soatto's talk (SGD performs variational inference)";
         flux_row.measured = "RMS of div(ρ_ss j) under refinement: " + flux_text;
         flux_row.expected = "→ 0 as h → 0, order ≥ 0.8 (pointwise from Φ_h's second derivatives)";
         flux_row.pass     = flux_pass;
@@ -350,7 +350,7 @@ namespace relax
         ClaimRow leftover_row;
         leftover_row.id       = "leftover-field-divergence";
         leftover_row.claim    = "div j = 0 holds for linear drift with constant D (OU), not in general";
-        leftover_row.source   = "SCIENCE.md §4 (the paper's stronger assumption div j = 0)";
+        leftover_row.source   = "SCIENCE.md §4; Chaudhari & Soatto's talk (its assumption div j = 0)";
         leftover_row.measured = "RMS of ρ_ss div j under refinement: " + leftover_text;
         leftover_row.expected = "OU: → 0 at order ≥ 0.8 (tr(β⁻¹DS⁻¹ − A) = 0); the saddle and the well: a "
                                "non-zero limit (extrapolated > half the finest value); the well within 10 % of "
@@ -418,7 +418,7 @@ namespace relax
         row.id       = "kl-lyapunov";
         row.claim    = "KL(ρ‖ρ_ss) is a Lyapunov functional of Fokker–Planck for any D; F_f (f in place of Φ) "
                        "need not decrease";
-        row.source   = "SCIENCE.md §4–§5; Chaudhari & Soatto";
+        row.source   = "SCIENCE.md §4–§5; Chaudhari & Soatto's talk (free energy, KL decreasing)";
         row.measured = measured;
         row.expected = "KL increase ≤ 0 at every step; F_f increases (> 1e-3) on OU started at e^{−βf}/Z";
         row.pass     = pass && f_increase_ou > 1e-3;
@@ -547,7 +547,7 @@ namespace relax
         row.id       = "closed-orbits-of-j";
         row.claim    = "The most likely trajectories ẋ = j(x) are closed orbits (limit cycles) on the "
                        "non-equilibrium double well";
-        row.source   = "SCIENCE.md §4; Chaudhari & Soatto (limit cycles of ẋ = j)";
+        row.source   = "SCIENCE.md §4; Chaudhari & Soatto's talk (most likely trajectories of SGD are limit cycles)";
         row.measured = "return map |x(T) − x(0)|/r = " + format(worst_return, 2) + ", max ||x| − r|/r = " +
                        format(worst_radius, 2) + ", periods " + measured_period + " (r = 0.5, 1, 1.5); solver's j "
                        "at 49 probes within " + format(worst_j / scale_j, 2) + " of max |j|";

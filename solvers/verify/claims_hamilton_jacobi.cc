@@ -162,7 +162,7 @@ namespace relax
         row.id     = "local-entropy-wide-minima";
         row.claim  = "Local entropy (viscous HJ) moves the minimiser of u(·, t) from the sharp to the wide "
                      "minimum where the wide well carries more Gibbs mass, and not otherwise";
-        row.source = "SCIENCE.md §2; Chaudhari et al., Deep relaxation (local entropy)";
+        row.source = "SCIENCE.md §2; Chaudhari's talk: local entropy (Chaudhari et al., ICLR '17; Deep Relaxation: PDEs for optimizing deep neural networks)";
         for (std::size_t n = 0; n < measured.size(); ++n)
           {
             row.measured += (n > 0 ? "; " : "") + measured[n];
@@ -255,7 +255,7 @@ namespace relax
         row.id     = "hopf-lax-proximal-point";
         row.claim  = "The non-viscous HJ solution is the Hopf–Lax formula, and x − t∇u(x, t) is the proximal "
                      "point argmin_y f(y) + |x − y|²/(2t)";
-        row.source = "SCIENCE.md §3; Chaudhari et al., Deep relaxation (proximal point, Hopf–Lax)";
+        row.source = "SCIENCE.md §3; Chaudhari's talk: proximal point iteration and the non-viscous HJ equation (Deep Relaxation)";
         row.measured = "max |x − t∇u_h − prox(x)| = " + format(worst_point) + ", max |u_h − min_y(...)| = " +
                        format(worst_field) + ", pointwise Hopf–Lax " + format(worst_value) + " at " +
                        std::to_string(x.size()) + " points";

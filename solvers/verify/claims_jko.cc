@@ -85,7 +85,7 @@ namespace relax
             ClaimRow row;
             row.id       = c.id;
             row.claim    = c.claim;
-            row.source   = "SCIENCE.md §5; Jordan, Kinderlehrer & Otto 1998";
+            row.source   = "SCIENCE.md §5; Chaudhari & Soatto's talk (Wasserstein gradient flow, JKO: Jordan, Kinderlehrer & Otto 1998)";
             row.measured = "orders " + format(orders) + " (distances " + format(distance) + " at τ = " +
                            format(tau) + "); J and KL monotone: " + monotone;
             row.expected = "order 1 ± 0.3 between consecutive τ; J and KL never increase";

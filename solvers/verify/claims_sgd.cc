@@ -168,7 +168,7 @@ namespace relax
         row.id       = "sgd-histogram-is-rho-ss";
         row.claim    = "SGD's iterates are distributed as the steady state of dx = −∇f dt + sqrt(2β⁻¹D(x)) dW, "
                        "β⁻¹ = η/(2b), with the anisotropic D(x) of the data (not as e^{−βf} of an isotropic D)";
-        row.source   = "SCIENCE.md §1, §4, §6 (perceptron); Chaudhari & Soatto";
+        row.source   = "SCIENCE.md §1, §4, §6 (perceptron); Chaudhari & Soatto's talk (continuous-time SGD, non-isotropic noise)";
         row.measured = "total variation to ρ_ss " + format(tv) + " (to e^{−βf/d}: " + format(tv_gibbs) +
                        "); mean gap " + format(mean_gap);
         row.expected = "TV < 0.15 (η = 1 is not small) and below the isotropic one; mean within 0.05";
@@ -212,7 +212,8 @@ namespace relax
         row.id     = "gradient-noise-tail-index";
         row.claim  = "The gradient noise of SGD is heavy-tailed by the tail-index estimator (α̂ < 2), and the "
                      "estimator recovers α of α-stable samples (Gaussian: 2)";
-        row.source = "SCIENCE.md §1; Şimşekli, Sagun & Gürbüzbalaban 2019; Mohammadi et al. 2015";
+        row.source = "SCIENCE.md §1; Şimşekli's talk: a tail-index analysis of stochastic gradient noise (Şimşekli, Sagun & "
+                     "Gürbüzbalaban 2019; estimator of Mohammadi et al. 2015)";
         row.measured = "SGD noise on the perceptron α̂ = " + format(tail_index_of_sgd) + "; α̂ = " +
                        format(estimates) + " for α-stable samples with α = " + format(alphas);
         row.expected = "SGD noise α̂ < 1.9; samples within 0.05 of α";
@@ -241,15 +242,18 @@ namespace relax
         context.not_wired("two-temperatures",
                           "Two parameters with different noise σ_x ≠ σ_y have two temperatures (not Gibbs); "
                           "per-parameter rates η_x = η'/σ_x² restore a Gibbs distribution",
-                          "SCIENCE.md §8", "stationary p ∝ exp(−L/(cησ²)) per parameter; Gibbs with η'/σ²",
+                          "SCIENCE.md §8; McAllester's TTIC 31230 notes (Langevin dynamics, RMSProp)",
+                          "stationary p ∝ exp(−L/(cησ²)) per parameter; Gibbs with η'/σ²",
                           "Needs the two-temperature Langevin/SGD experiment of the training path.");
-        context.not_wired("loss-slope-in-learning-rate", "dL(η)/dη at η = 0 equals ¼ E_i|g_i|²", "SCIENCE.md §8",
+        context.not_wired("loss-slope-in-learning-rate", "dL(η)/dη at η = 0 equals ¼ E_i|g_i|²",
+                          "SCIENCE.md §8; McAllester's TTIC 31230 notes",
                           "slope of the converged loss against η at 0 = ¼E|g_i|²",
                           "Needs the converged-loss-against-η experiment of the training path.");
         context.not_wired("temperature-batch-scaling",
                           "β⁻¹ ∝ η/b (learning rate linear in the batch size); sampling without replacement "
                           "lowers the temperature by (1 − b/N)",
-                          "SCIENCE.md §1, §8", "measured temperature ∝ η/b, times (1 − b/N) without replacement",
+                          "SCIENCE.md §1, §8; McAllester's TTIC 31230 notes (batch size and learning rate)",
+                          "measured temperature ∝ η/b, times (1 − b/N) without replacement",
                           "Needs the temperature-against-η/b experiment of the training path.");
       }
     } // namespace
