@@ -1,6 +1,9 @@
 // The command line of `relax`: parse it, and dispatch to a solver.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace relax
 {
   /// Runs `relax` with the given arguments (MPI already initialised) and
@@ -8,4 +11,13 @@ namespace relax
   /// usage, 3 interrupted on purpose (resume with --resume).
   int
   run_command_line(int argc, char **argv);
+
+  /// Runs one parameter file (with `--set` overrides) into its run folder
+  /// and returns the exit code run_command_line would; `relax verify` runs
+  /// its problems through it.
+  int
+  run_parameter_file(const std::string &             file,
+                     const std::vector<std::string> &overrides,
+                     bool                            resume,
+                     const std::string &             command_line);
 } // namespace relax
