@@ -692,11 +692,12 @@ namespace relax
                              .set("JKO seconds", sinkhorn_seconds)
                              .dump());
       context.folder.finish(summary);
+      const double h = space->mesh_size(); // collective: on every rank
       if (context.folder.is_root())
         std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, τ = " << tau << ", γ = " << gamma
                   << " (blur γ/(4τ) = " << gamma / (4 * tau) << (compensate ? ", compensated" : "")
                   << "), kernel width " << std::sqrt(gamma / 2) << " = "
-                  << std::sqrt(gamma / 2) / space->mesh_size() << " h; "
+                  << std::sqrt(gamma / 2) / h << " h; "
                   << total_sinkhorn_iterations << " Sinkhorn iterations" << std::endl;
     }
 
