@@ -164,8 +164,10 @@ namespace relax
     // ∝ exp(−|x − y|²/(4t)). θ: see the class documentation.
     const double h2    = std::pow(space.mesh_size(), 2);
     const double c     = dim == 1 ? 1.0 : dim == 2 ? 1.25 : 1.4;
-    steps              = heat_steps > 0 ? heat_steps :
-                                          static_cast<unsigned int>(std::ceil(gamma / (4 * (2 / stiffest - c * h2 / 6))));
+    // The longest step at which the fourth-order θ is positive; with a large
+    // D (stiffer than the mesh term assumes) none is: then steps of 1/(2q).
+    const double longest = std::max(2 / stiffest - c * h2 / 6, 0.5 / stiffest);
+    steps = heat_steps > 0 ? heat_steps : static_cast<unsigned int>(std::ceil(gamma / (4 * longest)));
     const double s     = gamma / (4.0 * steps);
     const double fourth_order = 0.5 - c * h2 / (12 * s);
     const double positive     = 1 - 1 / (s * stiffest);
