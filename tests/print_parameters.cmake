@@ -3,7 +3,7 @@
 # require a summary.json. Also: every parameter has documentation.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
-foreach(solver landscape heat fokker-planck hj-viscous hj-inviscid train)
+foreach(solver landscape heat fokker-planck hj-viscous hj-inviscid jko train)
   execute_process(COMMAND ${RELAX} --print-parameters ${solver}
                   OUTPUT_FILE ${WORK}/${solver}.prm RESULT_VARIABLE status)
   if(NOT status EQUAL 0)

@@ -84,17 +84,16 @@ namespace relax
                                 const Diffusion &             diffusion)
     : fe_space(space)
     , epsilon(gamma)
-    , steps(heat_steps)
     , solver_parameters(linear_solver)
   {
     solver_parameters.serial_native_lu = true;
     using namespace dealii;
     if (space.fe().degree != 1)
       throw std::logic_error("GibbsKernel needs Q1 elements (a positive kernel)");
-    // W + sK with s = γ/(4L): L steps of total time γ/4, the heat kernel
-    // ∝ exp(−|x − y|²/γ). Lumped mass: the row sums of the consistent mass.
-    const double s = gamma / (4.0 * heat_steps);
-    space.reinit(base);
+    // The lumped mass W (row sums of the consistent mass) and the stiffness
+    // K, assembled apart: the θ-step needs W + θsK and W − (1 − θ)sK.
+    space.reinit(implicit_part);
+    space.reinit(explicit_part);
     lumped_mass = space.owned_vector();
     const QGauss<dim>  quadrature(2);
     FEValues<dim>      fe_values(space.fe(), quadrature,
@@ -119,24 +118,24 @@ namespace relax
                   cell_mass(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
                   for (unsigned int j = 0; j < n; ++j)
                     cell_matrix(i, j) +=
-                      s * (D * fe_values.shape_grad(j, q)) * fe_values.shape_grad(i, q) * fe_values.JxW(q);
+                      (D * fe_values.shape_grad(j, q)) * fe_values.shape_grad(i, q) * fe_values.JxW(q);
                 }
             }
-          for (unsigned int i = 0; i < n; ++i)
-            cell_matrix(i, i) += cell_mass(i);
           cell->get_dof_indices(indices);
-          space.constraints().distribute_local_to_global(cell_matrix, cell_mass, indices, base, lumped_mass);
+          space.constraints().distribute_local_to_global(cell_matrix, cell_mass, indices, implicit_part, lumped_mass);
         }
-    base.compress(VectorOperation::add);
+    implicit_part.compress(VectorOperation::add);
     lumped_mass.compress(VectorOperation::add);
-    // A positive off-diagonal entry (an anisotropic D on square Q1 cells
-    // with λ_max/λ_min > 2, for one) would make the kernel change sign,
-    // and its logarithm meaningless: refuse.
+    // Largest K_ii/w_i (the explicit part's diagonal w_i − (1 − θ)s K_ii
+    // must stay ≥ 0) and largest off-diagonal K_ij/K_ii: an entry > 0 (an
+    // anisotropic D on square Q1 cells with λ_max/λ_min > 2, for one)
+    // would make the kernel change sign, and its logarithm meaningless.
+    double stiffest = 0, largest = 0;
     {
-      Mat      B = static_cast<Mat>(base);
+      Mat      B = static_cast<Mat>(implicit_part);
       PetscInt first, last;
       MatGetOwnershipRange(B, &first, &last);
-      double largest = 0;
+      ConstEntries w(lumped_mass);
       for (PetscInt row = first; row < last; ++row)
         {
           PetscInt           n;
@@ -147,22 +146,56 @@ namespace relax
           for (PetscInt k = 0; k < n; ++k)
             if (columns[k] == row)
               diagonal = std::abs(entries[k]);
+          if (w[row - first] > 0)
+            stiffest = std::max(stiffest, diagonal / w[row - first]);
           // Relative to the diagonal, beyond round-off of zero entries.
           for (PetscInt k = 0; k < n; ++k)
-            if (columns[k] != row)
+            if (columns[k] != row && diagonal > 0)
               largest = std::max(largest, entries[k] / diagonal - 1e-12);
           MatRestoreRow(B, row, &n, &columns, &entries);
         }
-      if (Utilities::MPI::max(largest, space.communicator()) > 0)
-        throw std::runtime_error("the heat-step Gibbs kernel is not positive on this mesh (the "
-                                 "diffusion matrix is too anisotropic for Q1 squares: "
-                                 "positive off-diagonal entries)");
+    }
+    stiffest = Utilities::MPI::max(stiffest, space.communicator());
+    if (Utilities::MPI::max(largest, space.communicator()) > 0)
+      throw std::runtime_error("the heat-step Gibbs kernel is not positive on this mesh (the "
+                               "diffusion matrix is too anisotropic for Q1 squares: "
+                               "positive off-diagonal entries)");
+    // Total time γ/4 in L steps of s = γ/(4L): the heat kernel of time t is
+    // ∝ exp(−|x − y|²/(4t)). θ: see the class documentation.
+    const double h2    = std::pow(space.mesh_size(), 2);
+    const double c     = dim == 1 ? 1.0 : dim == 2 ? 1.25 : 1.4;
+    // The longest step at which the fourth-order θ is positive; with a large
+    // D (stiffer than the mesh term assumes) none is: then steps of 1/(2q).
+    const double longest = std::max(2 / stiffest - c * h2 / 6, 0.5 / stiffest);
+    steps = heat_steps > 0 ? heat_steps : static_cast<unsigned int>(std::ceil(gamma / (4 * longest)));
+    const double s     = gamma / (4.0 * steps);
+    const double fourth_order = 0.5 - c * h2 / (12 * s);
+    const double positive     = 1 - 1 / (s * stiffest);
+    // Not 0: explicit steps alone would give the kernel a bounded support.
+    step_theta                = std::clamp(std::max(fourth_order, positive), 0.1, 1.0);
+    // W − (1 − θ)sK and W + θsK from K.
+    MatCopy(static_cast<Mat>(implicit_part), static_cast<Mat>(explicit_part), SAME_NONZERO_PATTERN);
+    explicit_part *= -(1 - step_theta) * s;
+    implicit_part *= step_theta * s;
+    {
+      Vector diagonal = space.owned_vector();
+      diagonal        = lumped_mass;
+      // Constrained rows carry nothing (w = 0): keep them invertible.
+      {
+        Entries d(diagonal);
+        for (std::size_t i = 0; i < d.size(); ++i)
+          if (d[i] == 0)
+            d[i] = 1;
+      }
+      MatDiagonalSet(static_cast<Mat>(implicit_part), static_cast<Vec>(diagonal), ADD_VALUES);
+      MatDiagonalSet(static_cast<Mat>(explicit_part), static_cast<Vec>(lumped_mass), ADD_VALUES);
     }
     work = space.owned_vector();
     rhs  = space.owned_vector();
     for (unsigned int slot = 0; slot < 2; ++slot)
       {
-        space.reinit(conjugated[slot]);
+        space.reinit(conjugated_implicit[slot]);
+        space.reinit(conjugated_explicit[slot]);
         potential[slot] = space.owned_vector();
         solver[slot]    = std::make_unique<LinearSolver>(solver_parameters, false, space.communicator());
       }
@@ -196,26 +229,33 @@ namespace relax
     fe_space.constraints().distribute(potential[slot]);
     Vector ghosted = fe_space.ghosted_vector();
     ghosted        = potential[slot];
-    // (S_θ)_ij = (W + sK)_ij e^{θ_j − θ_i}, row by row.
-    Mat      B = static_cast<Mat>(base), S = static_cast<Mat>(conjugated[slot]);
-    PetscInt first, last;
-    MatGetOwnershipRange(B, &first, &last);
-    std::vector<double> values;
-    for (PetscInt row = first; row < last; ++row)
-      {
-        PetscInt           n;
-        const PetscInt *   columns;
-        const PetscScalar *entries;
-        MatGetRow(B, row, &n, &columns, &entries);
-        values.resize(n);
-        const double theta_i = ghosted(row);
-        for (PetscInt k = 0; k < n; ++k)
-          values[k] = entries[k] * std::exp(std::clamp(ghosted(columns[k]) - theta_i, -700.0, 700.0));
-        MatSetValues(S, 1, &row, n, columns, values.data(), INSERT_VALUES);
-        MatRestoreRow(B, row, &n, &columns, &entries);
-      }
-    MatAssemblyBegin(S, MAT_FINAL_ASSEMBLY);
-    MatAssemblyEnd(S, MAT_FINAL_ASSEMBLY);
+    // (S_θ)_ij = S_ij e^{θ_j − θ_i}, row by row, for both parts of the step.
+    const auto conjugate = [&](const dealii::PETScWrappers::MPI::SparseMatrix &from,
+                               dealii::PETScWrappers::MPI::SparseMatrix &      to) {
+      Mat      B = static_cast<Mat>(from), S = static_cast<Mat>(to);
+      PetscInt first, last;
+      MatGetOwnershipRange(B, &first, &last);
+      std::vector<double> values;
+      for (PetscInt row = first; row < last; ++row)
+        {
+          PetscInt           n;
+          const PetscInt *   columns;
+          const PetscScalar *entries;
+          MatGetRow(B, row, &n, &columns, &entries);
+          values.resize(n);
+          const double theta_i = ghosted(row);
+          for (PetscInt k = 0; k < n; ++k)
+            values[k] = entries[k] * std::exp(std::clamp(ghosted(columns[k]) - theta_i, -700.0, 700.0));
+          MatSetValues(S, 1, &row, n, columns, values.data(), INSERT_VALUES);
+          MatRestoreRow(B, row, &n, &columns, &entries);
+        }
+      MatAssemblyBegin(S, MAT_FINAL_ASSEMBLY);
+      MatAssemblyEnd(S, MAT_FINAL_ASSEMBLY);
+    };
+    conjugate(implicit_part, conjugated_implicit[slot]);
+    if (step_theta < 1)
+      conjugate(explicit_part, conjugated_explicit[slot]);
+    Mat S = static_cast<Mat>(conjugated_implicit[slot]);
     solver[slot]->set_matrix(S);
     absorbed[slot] = true;
     ++n_factorisations;
@@ -255,12 +295,15 @@ namespace relax
     }
     for (unsigned int step = 0; step < steps; ++step)
       {
-        {
-          ConstEntries y(work), w(lumped_mass);
-          Entries      r(rhs);
-          for (std::size_t i = 0; i < y.size(); ++i)
-            r[i] = w[i] * y[i];
-        }
+        if (step_theta < 1)
+          conjugated_explicit[slot].vmult(rhs, work);
+        else
+          {
+            ConstEntries y(work), w(lumped_mass);
+            Entries      r(rhs);
+            for (std::size_t i = 0; i < y.size(); ++i)
+              r[i] = w[i] * y[i];
+          }
         solver[slot]->solve(work, rhs);
         ++n_solves;
       }
@@ -483,15 +526,11 @@ namespace relax
                       const dealii::PETScWrappers::MPI::Vector &rho_0,
                       const dealii::PETScWrappers::MPI::Vector &rho_1,
                       const double                              gamma,
-                      const unsigned int                        heat_steps,
                       const LinearSolverParameters &            linear_solver,
                       const SinkhornControl &                   control)
   {
-    GibbsKernel<dim> coarse(space, gamma, heat_steps, linear_solver);
-    const double     s_coarse = sinkhorn_divergence(coarse, rho_0, rho_1, control);
-    GibbsKernel<dim> fine(space, gamma, 2 * heat_steps, linear_solver);
-    const double     s_fine = sinkhorn_divergence(fine, rho_0, rho_1, control);
-    return 2 * s_fine - s_coarse;
+    GibbsKernel<dim> kernel(space, gamma, 0, linear_solver);
+    return sinkhorn_divergence(kernel, rho_0, rho_1, control);
   }
 
 #define RELAX_INSTANTIATE(dim)                                                                   \
@@ -499,7 +538,6 @@ namespace relax
                                            const dealii::PETScWrappers::MPI::Vector &,           \
                                            const dealii::PETScWrappers::MPI::Vector &,           \
                                            double,                                               \
-                                           unsigned int,                                         \
                                            const LinearSolverParameters &,                       \
                                            const SinkhornControl &);                             \
   template class GibbsKernel<dim>;                                                               \

@@ -77,8 +77,9 @@ namespace relax
     KSP &ksp = implementation->ksp;
     int  ranks = 1;
     MPI_Comm_size(comm, &ranks);
-    const bool native = parameters.method == "direct" && parameters.serial_native_lu && ranks == 1;
-    if (ksp != nullptr && !native)
+    const bool serial_lu = parameters.method == "direct" && parameters.serial_native_lu;
+    const bool native    = serial_lu && ranks == 1;
+    if (ksp != nullptr && !serial_lu)
       {
         // The same matrix with new values (a Newton iteration): PETSc sees
         // that its nonzero pattern is unchanged and redoes only the numeric
@@ -108,14 +109,28 @@ namespace relax
     if (parameters.method == "direct")
       {
         KSPSetType(ksp, KSPPREONLY);
-        PCSetType(pc, PCLU);
-        if (native)
+        PC lu = pc;
+        if (serial_lu && ranks > 1)
           {
-            PCFactorSetMatSolverType(pc, MATSOLVERPETSC);
-            PCFactorSetMatOrderingType(pc, MATORDERINGND);
+            // Every rank gathers the whole matrix and right-hand side and
+            // solves with its own copy of PETSc's LU (PCREDUNDANT): serial
+            // work, but the factors are those of one rank (no pivoting, so
+            // an M-matrix keeps triangular solves free of cancellation).
+            PCSetType(pc, PCREDUNDANT);
+            PCRedundantSetNumber(pc, ranks);
+            KSP inner;
+            PCRedundantGetKSP(pc, &inner);
+            KSPSetType(inner, KSPPREONLY);
+            KSPGetPC(inner, &lu);
+          }
+        PCSetType(lu, PCLU);
+        if (serial_lu)
+          {
+            PCFactorSetMatSolverType(lu, MATSOLVERPETSC);
+            PCFactorSetMatOrderingType(lu, MATORDERINGND);
           }
         else
-          PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
+          PCFactorSetMatSolverType(lu, MATSOLVERMUMPS);
       }
     else
       {

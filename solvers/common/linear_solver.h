@@ -31,10 +31,13 @@ namespace relax
   {
     std::string method    = "direct";
     double      tolerance = 1e-12;
-    /// With `direct` on one rank: PETSc's own sparse LU (nested-dissection
-    /// ordering) in place of MUMPS. Its triangular solves cost a fraction of
-    /// MUMPS's per call, which is what counts when one factorisation serves
-    /// thousands of solves (the heat-step Gibbs kernel). Not a parameter.
+    /// With `direct`: PETSc's own sparse LU (nested-dissection ordering,
+    /// no pivoting) in place of MUMPS. Its triangular solves cost a
+    /// fraction of MUMPS's per call, which is what counts when one
+    /// factorisation serves thousands of solves (the heat-step Gibbs
+    /// kernel). On several ranks every rank gathers the matrix and solves
+    /// with its own serial copy (PETSc's PCREDUNDANT): the same factors as
+    /// on one rank, but no parallel speed-up. Not a parameter.
     bool serial_native_lu = false;
 
     static void

@@ -221,3 +221,16 @@ def cole_hopf(f, x, t, eps, spacing=0.004):
     m = E.min()
     integral = np.sum(np.exp(m - E)) * spacing ** d / (2 * np.pi * eps * t) ** (d / 2)
     return eps * (m - np.log(integral))
+
+
+def gaussian_jko_iterates(m, s, a, beta, tau, steps):
+    """The exact JKO steps (SCIENCE.md §5) for f = a x²/2 in 1-D from
+    N(m, s²): [(m_k, s_k)] for k = 0..steps, m_{k+1} = m_k/(1 + τa), s_{k+1}
+    the positive root of (a + 1/τ)s² − (s_k/τ)s − β⁻¹ = 0."""
+    iterates = [(m, s)]
+    for _ in range(steps):
+        m = m / (1 + tau * a)
+        A, B, C = a + 1 / tau, -s / tau, -1 / beta
+        s = (-B + math.sqrt(B * B - 4 * A * C)) / (2 * A)
+        iterates.append((m, s))
+    return iterates
