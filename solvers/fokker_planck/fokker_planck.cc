@@ -736,6 +736,9 @@ namespace relax
             .set("linear iterations", total_iterations);
           summary.set("transient", transient);
         }
+      // The matrix-free levels and their coefficients are not needed for
+      // the output: they go before its patches are built.
+      matrix_free.reset();
       if (with_steady_state)
         {
           write_steady_state_fields();
