@@ -61,6 +61,11 @@ namespace relax
     /// `direct` on such coarse meshes.
     constexpr double steady_state_shift = 0.1;
 
+    /// GMRES(restart_vectors − 2): each direction is a full vector, 8 B
+    /// per DoF, but the steady state needs them: with 12 (restart 10) it
+    /// stalled at 66 049 DoFs where 20 converged in 156 iterations.
+    constexpr unsigned int restart_vectors = 20;
+
     /// (mass_factor M + operator_factor A) on one level of the mesh (or on
     /// the active cells), with its coefficients at the quadrature points.
     template <int dim>
@@ -266,14 +271,25 @@ namespace relax
     {
       const DoFHandler<dim> &dofs = space.dof_handler();
       const QGauss<1>        quadrature(space.fe().degree + 1);
-      {
+      // The quadrature points are needed only to evaluate the
+      // coefficients: the MatrixFree data are made again without them (the
+      // same cells in the same batches), which saves their storage.
+      const auto make_data = [&](const unsigned int level, const bool with_points) {
         typename MatrixFree<dim, double>::AdditionalData data;
         data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
-        data.mapping_update_flags  = update_gradients | update_JxW_values | update_quadrature_points;
-        auto matrix_free           = std::make_shared<MatrixFree<dim, double>>();
-        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, data);
+        data.mapping_update_flags  = update_gradients | update_JxW_values;
+        if (with_points)
+          data.mapping_update_flags = data.mapping_update_flags | update_quadrature_points;
+        data.mg_level = level;
+        return data;
+      };
+      {
+        auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, true));
         fine.initialize(matrix_free);
         fine.evaluate_coefficients(landscape, beta);
+        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, false));
+        fine.initialize(matrix_free);
       }
 
       finest_level = space.triangulation().n_global_levels() - 1;
@@ -290,14 +306,12 @@ namespace relax
           AffineConstraints<double> none;
           none.reinit(relevant);
           none.close();
-          typename MatrixFree<dim, double>::AdditionalData data;
-          data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
-          data.mapping_update_flags  = update_gradients | update_JxW_values | update_quadrature_points;
-          data.mg_level              = level;
-          auto matrix_free           = std::make_shared<MatrixFree<dim, double>>();
-          matrix_free->reinit(mapping, dofs, none, quadrature, data);
+          auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+          matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
           levels[level].initialize(matrix_free, mg_constrained, level);
           levels[level].evaluate_coefficients(landscape, beta);
+          matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
+          levels[level].initialize(matrix_free, mg_constrained, level);
         }
       transfer.initialize_constraints(mg_constrained);
       transfer.build(dofs);
@@ -352,7 +366,7 @@ namespace relax
         space.dof_handler(), multigrid, transfer);
       SolverControl control(500, parameters.tolerance * norm, false, false);
       SolverGMRES<VectorType> gmres(control,
-                                    typename SolverGMRES<VectorType>::AdditionalData(20, true));
+                                    typename SolverGMRES<VectorType>::AdditionalData(restart_vectors, true));
       try
         {
           gmres.solve(fine, x, b, preconditioner);
