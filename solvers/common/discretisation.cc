@@ -48,7 +48,7 @@ namespace relax
 
   template <int dim>
   std::unique_ptr<dealii::Triangulation<dim, dim>>
-  make_triangulation(MPI_Comm comm)
+  make_triangulation(MPI_Comm comm, const bool multigrid_levels)
   {
     if constexpr (dim == 1)
       return std::make_unique<dealii::parallel::shared::Triangulation<dim>>(
@@ -58,7 +58,12 @@ namespace relax
         dealii::parallel::shared::Triangulation<dim>::partition_zorder);
     else
       return std::make_unique<dealii::parallel::distributed::Triangulation<dim>>(
-        comm);
+        comm,
+        multigrid_levels ? dealii::Triangulation<dim>::limit_level_difference_at_vertices :
+                           dealii::Triangulation<dim>::none,
+        multigrid_levels ?
+          dealii::parallel::distributed::Triangulation<dim>::construct_multigrid_hierarchy :
+          dealii::parallel::distributed::Triangulation<dim>::default_setting);
   }
 
   template <int dim>
@@ -172,7 +177,7 @@ namespace relax
 
 #define RELAX_INSTANTIATE(dim)                                              \
   template std::unique_ptr<dealii::Triangulation<dim, dim>>                 \
-  make_triangulation<dim>(MPI_Comm);                                        \
+  make_triangulation<dim>(MPI_Comm, bool);                                      \
   template void build_mesh<dim>(dealii::Triangulation<dim, dim> &,          \
                                 const Domain<dim> &,                        \
                                 unsigned int);                              \

@@ -40,11 +40,13 @@ namespace relax
   /**
    * An empty triangulation for `comm`: parallel::distributed (p4est) for
    * dim ≥ 2; parallel::shared for dim = 1, which p4est does not provide.
-   * Both partition the cells, so solvers see one interface.
+   * Both partition the cells, so solvers see one interface. With
+   * `multigrid_levels` (dim ≥ 2), p4est keeps the level hierarchy that a
+   * geometric multigrid needs.
    */
   template <int dim>
   std::unique_ptr<dealii::Triangulation<dim, dim>>
-  make_triangulation(MPI_Comm comm);
+  make_triangulation(MPI_Comm comm, bool multigrid_levels = false);
 
   /// Fills `triangulation` with the box of `domain`, cells as close to
   /// cubes as the box allows, faces coloured 2i / 2i+1 on the lower / upper

@@ -22,15 +22,22 @@ namespace relax
 
   void
   LinearSolverParameters::declare_parameters(dealii::ParameterHandler &prm,
-                                             const std::string &default_method)
+                                             const std::string &default_method,
+                                             const bool         with_matrix_free)
   {
     prm.declare_entry("linear solver",
                       default_method,
-                      dealii::Patterns::Selection("direct|iterative"),
-                      "direct: a MUMPS LU factorisation, computed once and "
-                      "reused while the matrix stays the same (fixed time "
-                      "step); iterative: CG (symmetric) or GMRES with "
-                      "BoomerAMG, to the tolerance below.");
+                      dealii::Patterns::Selection(with_matrix_free ? "direct|iterative|matrix-free" :
+                                                                     "direct|iterative"),
+                      std::string("direct: a MUMPS LU factorisation, computed once and "
+                                  "reused while the matrix stays the same (fixed time "
+                                  "step); iterative: CG (symmetric) or GMRES with "
+                                  "BoomerAMG, to the tolerance below.") +
+                        (with_matrix_free ? " matrix-free: no assembled matrix; GMRES "
+                                            "with a geometric multigrid on the mesh "
+                                            "levels, to the tolerance below (least "
+                                            "memory; not for periodic domains or 1-D)." :
+                                            ""));
     prm.declare_entry("linear solver tolerance",
                       "1e-12",
                       dealii::Patterns::Double(0),
@@ -53,7 +60,10 @@ namespace relax
     , symmetric(symmetric)
     , comm(comm)
     , implementation(std::make_unique<Implementation>())
-  {}
+  {
+    if (parameters.method != "direct" && parameters.method != "iterative")
+      throw std::logic_error("LinearSolver: no assembled-matrix method '" + parameters.method + "'");
+  }
 
   LinearSolver::~LinearSolver()
   {

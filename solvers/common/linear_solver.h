@@ -40,9 +40,12 @@ namespace relax
     /// on one rank, but no parallel speed-up. Not a parameter.
     bool serial_native_lu = false;
 
+    /// `with_matrix_free` offers `matrix-free` too (a solver that has its
+    /// own matrix-free operators; LinearSolver itself refuses it).
     static void
     declare_parameters(dealii::ParameterHandler &prm,
-                       const std::string &       default_method);
+                       const std::string &       default_method,
+                       bool                      with_matrix_free = false);
     void
     parse_parameters(dealii::ParameterHandler &prm);
   };

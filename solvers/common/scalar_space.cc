@@ -18,8 +18,9 @@
 namespace relax
 {
   template <int dim>
-  ScalarSpace<dim>::ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, const unsigned int degree)
+  ScalarSpace<dim>::ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, const unsigned int degree, const bool matrix_free)
     : comm(comm)
+    , matrix_free(matrix_free)
     , box(domain)
     , element(degree)
   {}
@@ -29,7 +30,7 @@ namespace relax
   ScalarSpace<dim>::create(const unsigned int refinement)
   {
     dofs.clear();
-    mesh = make_triangulation<dim>(comm);
+    mesh = make_triangulation<dim>(comm, matrix_free);
     build_mesh(*mesh, box, refinement);
     setup();
   }
@@ -39,7 +40,7 @@ namespace relax
   ScalarSpace<dim>::load(const std::string &prefix)
   {
     dofs.clear();
-    mesh = make_triangulation<dim>(comm);
+    mesh = make_triangulation<dim>(comm, matrix_free);
     build_mesh(*mesh, box, 0);
     load_mesh(*mesh, prefix);
     setup();
@@ -52,6 +53,8 @@ namespace relax
     using namespace dealii;
     dofs.reinit(*mesh);
     dofs.distribute_dofs(element);
+    if (matrix_free)
+      dofs.distribute_mg_dofs();
     owned_dofs = dofs.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dofs, relevant_dofs);
     constraint_set.clear();
@@ -59,6 +62,7 @@ namespace relax
     add_periodicity_constraints(dofs, box, constraint_set);
     constraint_set.close();
 
+    if (!matrix_free)
     {
       // The pattern lives only until the mass matrix is made: every other
       // matrix of the space copies the mass matrix's pattern (reinit).
@@ -88,15 +92,18 @@ namespace relax
             for (unsigned int i = 0; i < n; ++i)
               {
                 cell_integrals(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
-                for (unsigned int j = 0; j < n; ++j)
-                  cell_mass(i, j) +=
-                    fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
+                if (!matrix_free)
+                  for (unsigned int j = 0; j < n; ++j)
+                    cell_mass(i, j) +=
+                      fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
               }
           cell->get_dof_indices(indices);
-          constraint_set.distribute_local_to_global(cell_mass, indices, mass_matrix);
+          if (!matrix_free)
+            constraint_set.distribute_local_to_global(cell_mass, indices, mass_matrix);
           basis_integrals.add(indices, cell_integrals);
         }
-    mass_matrix.compress(VectorOperation::add);
+    if (!matrix_free)
+      mass_matrix.compress(VectorOperation::add);
     basis_integrals.compress(VectorOperation::add);
 
     // Support points of the owned DoFs, once, cell by cell (a map of all
@@ -122,6 +129,8 @@ namespace relax
   {
     // The mass matrix's sparsity pattern (a copy of it: PETSc's AIJ
     // matrices cannot share their index arrays).
+    if (matrix_free)
+      throw std::logic_error("ScalarSpace: no sparsity pattern in a matrix-free space");
     matrix.reinit(mass_matrix);
   }
 

@@ -16,6 +16,7 @@
 #include "problems/landscape.h"
 
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace relax
@@ -24,7 +25,10 @@ namespace relax
   class ScalarSpace
   {
   public:
-    ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, unsigned int degree);
+    /// With `matrix_free` (dim ≥ 2), the mesh keeps its multigrid levels,
+    /// the DoFs are numbered on every level too, and no sparsity pattern
+    /// or mass matrix is made (reinit() and mass() are not available).
+    ScalarSpace(MPI_Comm comm, const Domain<dim> &domain, unsigned int degree, bool matrix_free = false);
 
     /// A uniformly refined mesh of the box, and everything on it.
     void
@@ -79,6 +83,8 @@ namespace relax
     const dealii::PETScWrappers::MPI::SparseMatrix &
     mass() const
     {
+      if (matrix_free)
+        throw std::logic_error("ScalarSpace: no mass matrix in a matrix-free space");
       return mass_matrix;
     }
     /// ∫φ_i over all DoFs, constrained ones included, so that the integral
@@ -129,6 +135,7 @@ namespace relax
     setup();
 
     MPI_Comm                                     comm;
+    bool                                         matrix_free;
     Domain<dim>                                  box;
     dealii::FE_Q<dim>                            element;
     std::unique_ptr<dealii::Triangulation<dim>>  mesh;

@@ -34,6 +34,7 @@
 #include "solvers/common/discretisation.h"
 #include "solvers/common/field_output.h"
 #include "solvers/common/initial_density.h"
+#include "solvers/common/fokker_planck_matrix_free.h"
 #include "solvers/common/fokker_planck_operator.h"
 #include "solvers/common/json.h"
 #include "solvers/common/linear_solver.h"
@@ -80,7 +81,7 @@ namespace relax
                         Patterns::Integer(0),
                         "Backward Euler steps before Crank–Nicolson "
                         "(Rannacher's damped start).");
-      LinearSolverParameters::declare_parameters(prm, "direct");
+      LinearSolverParameters::declare_parameters(prm, "direct", true);
       prm.declare_entry("reference steady state",
                         "",
                         Patterns::Anything(),
@@ -243,6 +244,11 @@ namespace relax
       steady_state_summary();
       std::function<double(const Point<dim> &)>
       reference_at(double time) const;
+      bool
+      matrix_free_solves() const
+      {
+        return linear_solver.method == "matrix-free";
+      }
 
       RunContext &                    context;
       MPI_Comm                        comm;
@@ -267,6 +273,7 @@ namespace relax
       std::vector<double>                 f_at_quadrature;
       double                              phi_shift = 0;
       std::unique_ptr<ThetaStepper>       stepper;
+      std::unique_ptr<FokkerPlanckMatrixFree<dim>> matrix_free; // in place of the matrices
       unsigned int                        steps_done      = 0;
       unsigned int                        last_iterations = 0;
       unsigned int                        total_iterations = 0;
@@ -287,7 +294,6 @@ namespace relax
       mesh.parse_parameters(prm);
       time_parameters.parse_parameters(prm);
       landscape = create_landscape<dim>(prm);
-      space     = std::make_unique<ScalarSpace<dim>>(comm, landscape->domain(), mesh.degree);
 
       const std::string name = landscape_name(prm);
       prm.enter_subsection("fokker-planck");
@@ -315,6 +321,17 @@ namespace relax
       with_transient     = prm.get_bool("transient");
       damped_steps       = prm.get_integer("damped start steps");
       linear_solver.parse_parameters(prm);
+      if (matrix_free_solves())
+        {
+          if (dim == 1)
+            throw InputError("/fokker-planck/linear solver",
+                             "matrix-free is not available in 1-D (use direct)");
+          for (unsigned int d = 0; d < dim; ++d)
+            if (landscape->domain().periodic[d])
+              throw InputError("/fokker-planck/linear solver",
+                               "matrix-free is not available for periodic domains (use direct or iterative)");
+        }
+      space = std::make_unique<ScalarSpace<dim>>(comm, landscape->domain(), mesh.degree, matrix_free_solves());
       const auto constants =
         parse_constants(prm.get("reference constants"), "/fokker-planck/reference constants");
       if (!Utilities::trim(prm.get("reference steady state")).empty())
@@ -336,13 +353,15 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::setup_system()
     {
-      space->reinit(fp_operator);
       rho          = space->ghosted_vector();
       owned_rho    = space->owned_vector();
       rho_ss       = space->ghosted_vector();
       owned_rho_ss = space->owned_vector();
       phi          = space->ghosted_vector();
-      assemble_operators();
+      if (matrix_free_solves())
+        matrix_free = std::make_unique<FokkerPlanckMatrixFree<dim>>(*space, *landscape, beta, linear_solver);
+      else
+        assemble_operators();
       f_at_quadrature = landscape_at_quadrature_points(space->dof_handler(), *landscape);
       stepper.reset(); // made at the first step, after the steady state
     }
@@ -351,6 +370,7 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::assemble_operators()
     {
+      space->reinit(fp_operator);
       assemble_fokker_planck_operator(*space, *landscape, beta, false, fp_operator);
     }
 
@@ -360,7 +380,8 @@ namespace relax
     {
       const auto start = std::chrono::steady_clock::now();
       total_iterations +=
-        solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
+        matrix_free ? matrix_free->steady_state(owned_rho_ss) :
+                      solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
       rho_ss = owned_rho_ss;
       steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       compute_potential();
@@ -411,14 +432,17 @@ namespace relax
     {
       const double theta = steps_done < damped_steps ? 1.0 : 0.5;
       const auto   start = std::chrono::steady_clock::now();
-      if (!stepper)
+      if (matrix_free)
+        last_iterations = matrix_free->step(owned_rho, time_step, theta);
+      else if (!stepper)
         {
           // The stepper keeps M + θΔt A of its own; the operator is not
           // needed again (the steady state is solved), so it goes.
           stepper = std::make_unique<ThetaStepper>(space->mass(), fp_operator, linear_solver, false, comm);
           fp_operator.clear();
         }
-      last_iterations    = stepper->step(owned_rho, time_step, theta);
+      if (stepper)
+        last_iterations = stepper->step(owned_rho, time_step, theta);
       step_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++steps_this_run;
       total_iterations += last_iterations;
@@ -685,7 +709,10 @@ namespace relax
             }
           PETScWrappers::MPI::Vector difference(owned_rho), m_difference(owned_rho);
           difference -= owned_rho_ss;
-          space->mass().vmult(m_difference, difference);
+          if (matrix_free)
+            matrix_free->apply(difference, m_difference, 1, 0);
+          else
+            space->mass().vmult(m_difference, difference);
           Json transient = Json::object();
           transient.set("final time", table.last("time"))
             .set("steps", loop.n_steps())
@@ -703,6 +730,9 @@ namespace relax
             .set("linear iterations", total_iterations);
           summary.set("transient", transient);
         }
+      // The matrix-free levels and their coefficients are not needed for
+      // the output: they go before its patches are built.
+      matrix_free.reset();
       if (with_steady_state)
         {
           write_steady_state_fields();

@@ -1,0 +1,477 @@
+#include "solvers/common/fokker_planck_matrix_free.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/mapping_q1.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/diagonal_matrix.h>
+#include <deal.II/lac/la_parallel_vector.h>
+#include <deal.II/lac/lapack_full_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+#include <deal.II/lac/precondition.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
+#include <deal.II/matrix_free/fe_evaluation.h>
+#include <deal.II/matrix_free/matrix_free.h>
+#include <deal.II/matrix_free/operators.h>
+#include <deal.II/matrix_free/tools.h>
+#include <deal.II/multigrid/mg_base.h>
+#include <deal.II/multigrid/mg_constrained_dofs.h>
+#include <deal.II/multigrid/mg_matrix.h>
+#include <deal.II/multigrid/mg_smoother.h>
+#include <deal.II/multigrid/mg_tools.h>
+#include <deal.II/multigrid/mg_transfer_matrix_free.h>
+#include <deal.II/multigrid/multigrid.h>
+
+#include "problems/landscape.h"
+#include "solvers/common/linear_solver.h"
+#include "solvers/common/scalar_space.h"
+
+#include <petscvec.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace relax
+{
+  namespace
+  {
+    using namespace dealii;
+    using VectorType = LinearAlgebra::distributed::Vector<double>;
+
+    /// The coarsest level of the V-cycle is the finest with at most this
+    /// many DoFs: it is solved by a dense LU (8 MB at this size), so that
+    /// no smoother runs on levels where the drift dominates the diffusion.
+    constexpr types::global_dof_index largest_coarse_problem = 1100;
+
+    /// τ of the preconditioner (M + τA)⁻¹ of the steady-state solve
+    /// A ρ = 0: GMRES on A (M + τA)⁻¹ sees the eigenvalues μ/(1 + τμ) of
+    /// M⁻¹A, between λ₁/(1 + τλ₁) and 1/τ, a spread of 1 + 1/(τλ₁); a
+    /// larger τ leaves less of M on the coarse levels, where the drift
+    /// dominates and the V-cycle contracts less. Measured on bench/fp's
+    /// problem (D = diag(1, 0.2)) at 66 049 DoFs: 296, 166, 206 GMRES
+    /// iterations for τ = 0.02, 0.1, 0.5; with D = diag(1, 0.5) at 16 641
+    /// DoFs ~25 for any τ from 0.3 to 100. At 4 225 DoFs with
+    /// D = diag(1, 0.2) (cell Péclet number ~35) no τ converged: use
+    /// `direct` on such coarse meshes.
+    constexpr double steady_state_shift = 0.1;
+
+    /// GMRES(restart_vectors − 2): each direction is a full vector, 8 B
+    /// per DoF, but the steady state needs them: with 12 (restart 10) it
+    /// stalled at 66 049 DoFs where 20 converged in 156 iterations.
+    constexpr unsigned int restart_vectors = 20;
+
+    /// (mass_factor M + operator_factor A) on one level of the mesh (or on
+    /// the active cells), with its coefficients at the quadrature points.
+    template <int dim>
+    class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType>
+    {
+    public:
+      using Evaluation = FEEvaluation<dim, -1, 0, 1, double>;
+
+      /// β⁻¹D and β⁻¹divD − b at the quadrature points of every cell batch.
+      void
+      evaluate_coefficients(const Landscape<dim> &landscape, const double beta)
+      {
+        const auto &data = *this->get_matrix_free();
+        Evaluation  phi(data);
+        const unsigned int n_q = phi.n_q_points;
+        diffusion.resize(data.n_cell_batches() * n_q);
+        transport.resize(data.n_cell_batches() * n_q);
+        for (unsigned int cell = 0; cell < data.n_cell_batches(); ++cell)
+          {
+            phi.reinit(cell);
+            const unsigned int filled = data.n_active_entries_per_cell_batch(cell);
+            for (unsigned int q = 0; q < n_q; ++q)
+              {
+                const Point<dim, VectorizedArray<double>> points = phi.quadrature_point(q);
+                for (unsigned int lane = 0; lane < VectorizedArray<double>::size(); ++lane)
+                  {
+                    // Empty lanes of the last batch take the first lane's
+                    // values: finite, and never scattered.
+                    Point<dim> x;
+                    for (unsigned int d = 0; d < dim; ++d)
+                      x[d] = points[d][lane < filled ? lane : 0];
+                    const SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
+                    const Tensor<1, dim> t = landscape.diffusion_divergence(x) / beta - landscape.drift(x);
+                    for (unsigned int a = 0; a < dim; ++a)
+                      {
+                        transport[cell * n_q + q][a][lane] = t[a];
+                        for (unsigned int b = a; b < dim; ++b)
+                          diffusion[cell * n_q + q][a][b][lane] = D[a][b];
+                      }
+                  }
+              }
+          }
+      }
+
+      void
+      set_factors(const double mass, const double fokker_planck)
+      {
+        mass_factor     = mass;
+        operator_factor = fokker_planck;
+      }
+
+      void
+      compute_diagonal() override
+      {
+        this->inverse_diagonal_entries = std::make_shared<DiagonalMatrix<VectorType>>();
+        VectorType &diagonal            = this->inverse_diagonal_entries->get_vector();
+        this->data->initialize_dof_vector(diagonal);
+        MatrixFreeTools::compute_diagonal(*this->data, diagonal, &SystemOperator::quadrature_kernel, this);
+        for (auto &entry : diagonal)
+          {
+            // A Q_p diagonal entry of M + cA is positive (M's is, and so is
+            // A's diffusion part); a zero would be a DoF on no cell.
+            if (!(entry > 0))
+              throw std::runtime_error("matrix-free operator: non-positive diagonal entry " +
+                                       std::to_string(entry));
+            entry = 1.0 / entry;
+          }
+      }
+
+      /// Cell-level action at the quadrature points of the batch `phi` is on.
+      void
+      quadrature_kernel(Evaluation &phi) const
+      {
+        phi.evaluate(EvaluationFlags::values | EvaluationFlags::gradients);
+        const std::size_t offset = std::size_t(phi.get_current_cell_index()) * phi.n_q_points;
+        for (unsigned int q = 0; q < phi.n_q_points; ++q)
+          {
+            const auto value    = phi.get_value(q);
+            const auto gradient = phi.get_gradient(q);
+            phi.submit_gradient(operator_factor * (diffusion[offset + q] * gradient +
+                                                   value * transport[offset + q]),
+                                q);
+            phi.submit_value(mass_factor * value, q);
+          }
+        phi.integrate(EvaluationFlags::values | EvaluationFlags::gradients);
+      }
+
+    private:
+      void
+      apply_add(VectorType &dst, const VectorType &src) const override
+      {
+        this->data->cell_loop(&SystemOperator::local_apply, this, dst, src);
+      }
+
+      void
+      local_apply(const MatrixFree<dim, double> &                  data,
+                  VectorType &                                     dst,
+                  const VectorType &                               src,
+                  const std::pair<unsigned int, unsigned int> &cells) const
+      {
+        Evaluation phi(data);
+        for (unsigned int cell = cells.first; cell < cells.second; ++cell)
+          {
+            phi.reinit(cell);
+            phi.read_dof_values(src);
+            quadrature_kernel(phi);
+            phi.distribute_local_to_global(dst);
+          }
+      }
+
+      AlignedVector<SymmetricTensor<2, dim, VectorizedArray<double>>> diffusion;
+      AlignedVector<Tensor<1, dim, VectorizedArray<double>>>          transport;
+      double mass_factor     = 1;
+      double operator_factor = 0;
+    };
+
+    /// The coarsest level solved exactly: the level operator applied to
+    /// each unit vector gives its columns, summed over the ranks into one
+    /// dense matrix that every rank factorises.
+    template <int dim>
+    class DenseCoarseSolver : public MGCoarseGridBase<VectorType>
+    {
+    public:
+      void
+      factorise(const SystemOperator<dim> &level_operator, const MPI_Comm comm)
+      {
+        this->comm = comm;
+        const types::global_dof_index n = level_operator.m();
+        VectorType unit, column;
+        level_operator.initialize_dof_vector(unit);
+        level_operator.initialize_dof_vector(column);
+        owned = unit.locally_owned_elements();
+        std::vector<double> entries(n * n, 0.0);
+        for (types::global_dof_index j = 0; j < n; ++j)
+          {
+            unit = 0;
+            if (owned.is_element(j))
+              unit(j) = 1;
+            level_operator.vmult(column, unit);
+            for (const auto i : owned)
+              entries[i * n + j] = column(i);
+          }
+        Utilities::MPI::sum(ArrayView<const double>(entries), comm, ArrayView<double>(entries));
+        lu.reinit(n);
+        for (types::global_dof_index i = 0; i < n; ++i)
+          for (types::global_dof_index j = 0; j < n; ++j)
+            lu(i, j) = entries[i * n + j];
+        lu.compute_lu_factorization();
+      }
+
+      void
+      operator()(const unsigned int, VectorType &dst, const VectorType &src) const override
+      {
+        Vector<double> full(lu.m());
+        for (const auto i : owned)
+          full(i) = src(i);
+        Utilities::MPI::sum(ArrayView<const double>(full.begin(), full.size()),
+                            comm,
+                            ArrayView<double>(full.begin(), full.size()));
+        lu.solve(full);
+        for (const auto i : owned)
+          dst(i) = full(i);
+      }
+
+    private:
+      MPI_Comm                 comm = MPI_COMM_NULL;
+      IndexSet                 owned;
+      LAPACKFullMatrix<double> lu;
+    };
+
+    void
+    copy_owned(const PETScWrappers::MPI::Vector &from, VectorType &to)
+    {
+      const PetscScalar *values;
+      VecGetArrayRead(static_cast<const Vec &>(from), &values);
+      for (unsigned int i = 0; i < to.locally_owned_size(); ++i)
+        to.local_element(i) = values[i];
+      VecRestoreArrayRead(static_cast<const Vec &>(from), &values);
+    }
+
+    void
+    copy_owned(const VectorType &from, PETScWrappers::MPI::Vector &to)
+    {
+      PetscScalar *values;
+      VecGetArray(static_cast<const Vec &>(to), &values);
+      for (unsigned int i = 0; i < from.locally_owned_size(); ++i)
+        values[i] = from.local_element(i);
+      VecRestoreArray(static_cast<const Vec &>(to), &values);
+    }
+  } // namespace
+
+  template <int dim>
+  struct FokkerPlanckMatrixFree<dim>::Implementation
+  {
+    using Smoother = PreconditionChebyshev<SystemOperator<dim>, VectorType, DiagonalMatrix<VectorType>>;
+
+    Implementation(const ScalarSpace<dim> &      space,
+                   const Landscape<dim> &        landscape,
+                   const double                  beta,
+                   const LinearSolverParameters &parameters)
+      : space(space)
+      , parameters(parameters)
+    {
+      const DoFHandler<dim> &dofs = space.dof_handler();
+      const QGauss<1>        quadrature(space.fe().degree + 1);
+      // The quadrature points are needed only to evaluate the
+      // coefficients: the MatrixFree data are made again without them (the
+      // same cells in the same batches), which saves their storage.
+      const auto make_data = [&](const unsigned int level, const bool with_points) {
+        typename MatrixFree<dim, double>::AdditionalData data;
+        data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
+        data.mapping_update_flags  = update_gradients | update_JxW_values;
+        if (with_points)
+          data.mapping_update_flags = data.mapping_update_flags | update_quadrature_points;
+        data.mg_level = level;
+        return data;
+      };
+      {
+        auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, true));
+        fine.initialize(matrix_free);
+        fine.evaluate_coefficients(landscape, beta);
+        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, false));
+        fine.initialize(matrix_free);
+      }
+
+      finest_level = space.triangulation().n_global_levels() - 1;
+      coarse_level = 0;
+      for (unsigned int level = 0; level <= finest_level; ++level)
+        if (dofs.n_dofs(level) <= largest_coarse_problem)
+          coarse_level = level;
+      mg_constrained.initialize(dofs);
+      levels.resize(coarse_level, finest_level);
+      for (unsigned int level = coarse_level; level <= finest_level; ++level)
+        {
+          IndexSet relevant;
+          DoFTools::extract_locally_relevant_level_dofs(dofs, level, relevant);
+          AffineConstraints<double> none;
+          none.reinit(relevant);
+          none.close();
+          auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+          matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
+          levels[level].initialize(matrix_free, mg_constrained, level);
+          levels[level].evaluate_coefficients(landscape, beta);
+          matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
+          levels[level].initialize(matrix_free, mg_constrained, level);
+        }
+      transfer.initialize_constraints(mg_constrained);
+      transfer.build(dofs);
+      fine.initialize_dof_vector(solution);
+      fine.initialize_dof_vector(right_hand_side);
+    }
+
+    /// The levels, their smoothers and the coarse LU for M + c A.
+    void
+    prepare(const double c)
+    {
+      if (c == factor)
+        return;
+      factor = c;
+      fine.set_factors(1, c);
+      MGLevelObject<typename Smoother::AdditionalData> smoother_data(coarse_level, finest_level);
+      for (unsigned int level = coarse_level; level <= finest_level; ++level)
+        {
+          levels[level].set_factors(1, c);
+          levels[level].compute_diagonal();
+          // Power iteration for the largest eigenvalue: the operator is
+          // not symmetric (Lanczos assumes it is).
+          // A narrow range (λ_max/4, λ_max): the eigenvalues of the
+          // drift part are complex, and the wide range of the symmetric
+          // case (15–20) made the V-cycle diverge once θΔt|b|h passed the
+          // diffusion (measured on bench/fp's problem: 9 GMRES iterations
+          // at range 5, degree 3; none converged at 15).
+          smoother_data[level].smoothing_range     = 4;
+          smoother_data[level].degree              = 4;
+          smoother_data[level].eig_cg_n_iterations = 40;
+          smoother_data[level].eigenvalue_algorithm =
+            Smoother::AdditionalData::EigenvalueAlgorithm::power_iteration;
+          smoother_data[level].preconditioner = levels[level].get_matrix_diagonal_inverse();
+        }
+      smoother.initialize(levels, smoother_data);
+      coarse.factorise(levels[coarse_level], space.communicator());
+    }
+
+    /// (M + factor A) x = b by GMRES with the V-cycle; x the initial guess.
+    unsigned int
+    solve(VectorType &x, const VectorType &b)
+    {
+      const double norm = b.l2_norm();
+      if (norm == 0)
+        {
+          x = 0;
+          return 0;
+        }
+      mg::Matrix<VectorType> level_matrices(levels);
+      Multigrid<VectorType>  multigrid(level_matrices, coarse, transfer, smoother, smoother, coarse_level, finest_level);
+      PreconditionMG<dim, VectorType, MGTransferMatrixFree<dim, double>> preconditioner(
+        space.dof_handler(), multigrid, transfer);
+      SolverControl control(500, parameters.tolerance * norm, false, false);
+      SolverGMRES<VectorType> gmres(control,
+                                    typename SolverGMRES<VectorType>::AdditionalData(restart_vectors, true));
+      try
+        {
+          gmres.solve(fine, x, b, preconditioner);
+        }
+      catch (const SolverControl::NoConvergence &failure)
+        {
+          throw std::runtime_error("matrix-free GMRES did not converge: residual " +
+                                   std::to_string(failure.last_residual) + " after " +
+                                   std::to_string(failure.last_step) + " iterations");
+        }
+      return control.last_step();
+    }
+
+    const ScalarSpace<dim> &          space;
+    LinearSolverParameters            parameters;
+    MappingQ1<dim>                    mapping;
+    SystemOperator<dim>               fine;
+    unsigned int                      coarse_level = 0, finest_level = 0;
+    MGConstrainedDoFs                 mg_constrained;
+    MGLevelObject<SystemOperator<dim>> levels;
+    MGTransferMatrixFree<dim, double> transfer;
+    MGSmootherPrecondition<SystemOperator<dim>, Smoother, VectorType> smoother;
+    DenseCoarseSolver<dim>            coarse;
+    double                            factor = std::numeric_limits<double>::quiet_NaN();
+    VectorType                        solution, right_hand_side;
+  };
+
+  template <int dim>
+  FokkerPlanckMatrixFree<dim>::FokkerPlanckMatrixFree(const ScalarSpace<dim> &      space,
+                                                      const Landscape<dim> &        landscape,
+                                                      const double                  beta,
+                                                      const LinearSolverParameters &parameters)
+    : implementation(std::make_unique<Implementation>(space, landscape, beta, parameters))
+  {}
+
+  template <int dim>
+  FokkerPlanckMatrixFree<dim>::~FokkerPlanckMatrixFree() = default;
+
+  template <int dim>
+  void
+  FokkerPlanckMatrixFree<dim>::apply(const PETScWrappers::MPI::Vector &src,
+                                     PETScWrappers::MPI::Vector &      dst,
+                                     const double                      mass_factor,
+                                     const double                      operator_factor) const
+  {
+    Implementation &self = *implementation;
+    copy_owned(src, self.solution);
+    self.fine.set_factors(mass_factor, operator_factor);
+    self.fine.vmult(self.right_hand_side, self.solution);
+    self.fine.set_factors(1, self.factor);
+    copy_owned(self.right_hand_side, dst);
+  }
+
+  template <int dim>
+  unsigned int
+  FokkerPlanckMatrixFree<dim>::steady_state(PETScWrappers::MPI::Vector &owned_rho_ss)
+  {
+    Implementation &self = *implementation;
+    const double    tau  = steady_state_shift;
+    self.prepare(tau);
+    VectorType &rho = self.solution, &residual = self.right_hand_side;
+    VectorType  correction;
+    self.fine.initialize_dof_vector(correction);
+    // From the uniform density (its mass is Σ_i (M 1)_i = ∫1):
+    // A δ = −A ρ₀, consistent (the range of A is the zero-mass vectors).
+    rho = 1;
+    self.fine.set_factors(1, 0);
+    self.fine.vmult(residual, rho);
+    rho /= residual.mean_value() * residual.size();
+    self.fine.set_factors(0, -1);
+    self.fine.vmult(residual, rho);
+    self.fine.set_factors(0, 1);
+    const unsigned int iterations = self.solve(correction, residual);
+    rho += correction;
+    // Mass of ρ: Σ_i (M ρ)_i.
+    self.fine.set_factors(1, 0);
+    self.fine.vmult(residual, rho);
+    const double mass = residual.mean_value() * residual.size();
+    if (!(std::isfinite(mass) && mass > 0))
+      throw std::runtime_error("the matrix-free steady state gave a density of mass " +
+                               std::to_string(mass));
+    rho /= mass;
+    self.fine.set_factors(1, tau);
+    copy_owned(rho, owned_rho_ss);
+    return iterations;
+  }
+
+  template <int dim>
+  unsigned int
+  FokkerPlanckMatrixFree<dim>::step(PETScWrappers::MPI::Vector &u, const double time_step, const double theta)
+  {
+    Implementation &self = *implementation;
+    self.prepare(theta * time_step);
+    copy_owned(u, self.solution);
+    self.fine.set_factors(1, -(1 - theta) * time_step);
+    self.fine.vmult(self.right_hand_side, self.solution);
+    self.fine.set_factors(1, theta * time_step);
+    const unsigned int iterations = self.solve(self.solution, self.right_hand_side);
+    copy_owned(self.solution, u);
+    return iterations;
+  }
+
+  // dim 1 only for the solver template: its parameters refuse it (the 1-D
+  // mesh has no level hierarchy).
+  template class FokkerPlanckMatrixFree<1>;
+  template class FokkerPlanckMatrixFree<2>;
+  template class FokkerPlanckMatrixFree<3>;
+} // namespace relax

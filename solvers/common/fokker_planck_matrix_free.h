@@ -1,0 +1,76 @@
+// The Fokker–Planck operator A and the mass matrix M applied matrix-free
+// (cell by cell at the quadrature points, no assembled matrix), with a
+// geometric multigrid preconditioner on the mesh hierarchy: the
+// `matrix-free` linear solver of the fokker-planck solver, for runs where
+// the memory of assembled matrices and an algebraic multigrid is the limit.
+#pragma once
+
+#include <mpi.h>
+
+#include <memory>
+
+namespace dealii
+{
+  namespace PETScWrappers::MPI
+  {
+    class Vector;
+  } // namespace PETScWrappers::MPI
+} // namespace dealii
+
+namespace relax
+{
+  template <int dim>
+  class Landscape;
+  template <int dim>
+  class ScalarSpace;
+  struct LinearSolverParameters;
+
+  /**
+   * a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v, the form of
+   * assemble_fokker_planck_operator, and m(ρ, v) = ∫ ρ v, both with the
+   * quadrature of the assembled matrices; β⁻¹D and β⁻¹divD − b are
+   * evaluated once, at the quadrature points of every level of the mesh.
+   *
+   * Systems (M + c A) x = y are solved by GMRES (restart 18, right
+   * preconditioned so that the tolerance bounds the true residual) with a
+   * geometric multigrid V-cycle: Chebyshev smoothing around the diagonal
+   * on the levels, a dense LU on the coarsest level used (the finest one
+   * with at most ~1000 DoFs). The space must be made with
+   * `matrix_free = true` (a mesh with its level hierarchy, no hanging
+   * nodes, not periodic; dim 2 or 3).
+   */
+  template <int dim>
+  class FokkerPlanckMatrixFree
+  {
+  public:
+    FokkerPlanckMatrixFree(const ScalarSpace<dim> &      space,
+                           const Landscape<dim> &        landscape,
+                           double                        beta,
+                           const LinearSolverParameters &parameters);
+    ~FokkerPlanckMatrixFree();
+
+    /// dst = (mass_factor M + operator_factor A) src, owned entries.
+    void
+    apply(const dealii::PETScWrappers::MPI::Vector &src,
+          dealii::PETScWrappers::MPI::Vector &      dst,
+          double                                    mass_factor,
+          double                                    operator_factor) const;
+
+    /// The normalised null vector of A: from the uniform density ρ₀,
+    /// A δ = −A ρ₀ by GMRES preconditioned with the V-cycle of M + τA (A is
+    /// singular but the system consistent), ρ₀ + δ normalised to unit
+    /// mass. Returns the GMRES iterations.
+    unsigned int
+    steady_state(dealii::PETScWrappers::MPI::Vector &owned_rho_ss);
+
+    /// One θ-step (M + θΔt A) u¹ = (M − (1−θ)Δt A) u⁰ of `u` (owned
+    /// entries); the multigrid levels are rebuilt only when θΔt changes.
+    /// Returns the GMRES iterations.
+    unsigned int
+    step(dealii::PETScWrappers::MPI::Vector &u, double time_step, double theta);
+
+  private:
+    struct Implementation;
+    std::unique_ptr<Implementation> implementation;
+  };
+} // namespace relax
