@@ -1,13 +1,15 @@
 // SCIENCE.md §1 and §8: SGD against its diffusion model. The iterate
 // histogram of the train solver against the Fokker–Planck steady state for
 // D(w) of the same data (the bridge), the tail index of the gradient noise,
-// and the claims of §8 whose experiments are not wired yet.
+// and the stationary claims of §8 (two temperatures, the loss slope in η,
+// the temperature η/(2b) with its (1 − b/N) factor).
 #include "solvers/common/run_folder.h"
 #include "solvers/verify/verify.h"
 #include "training/noise.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -231,6 +233,58 @@ namespace relax
         context.add(row);
       }
 
+      /// A train run with a `Claim` (training/claims.h): every figure must
+      /// lie within 4 Monte Carlo standard errors of its closed form (a
+      /// normal beyond 4: 6e-5 per figure); the plot shows the figures'
+      /// measured/expected ratios with their error bars.
+      void
+      training_claim(Context &context, const std::string &id, const std::string &run_name,
+                     const std::string &claim, const std::string &source, const std::string &model_and_claim,
+                     const std::string &landscape = "")
+      {
+        const std::string folder = context.run(
+          run_name, "set solver = train\nset dimension = 2\n" + landscape +
+                      "subsection train\n  subsection Model\n    " + model_and_claim + "  end\nend\n");
+        const Tree  summary = context.summary(folder);
+        const Tree &figures = subtree(summary, "figures");
+        std::vector<double> index, ratio, ratio_error;
+        std::string         measured, expected;
+        double              worst = 0;
+        for (const auto &entry : figures)
+          {
+            const Tree &      figure = entry.second;
+            const std::string name   = figure.get<std::string>("name");
+            const double      m = number(figure, "measured"), e = number(figure, "expected"),
+                         se = number(figure, "standard error");
+            const double deviation = se > 0 ? std::abs(m - e) / se : std::numeric_limits<double>::infinity();
+            worst                  = std::max(worst, deviation);
+            index.push_back(index.size() + 1);
+            ratio.push_back(m / e);
+            ratio_error.push_back(se / std::abs(e));
+            measured += (measured.empty() ? "" : "; ") + name + " " + format(m) + " ± " + format(se, 2);
+            expected += (expected.empty() ? "" : "; ") + format(e);
+          }
+        Plot plot;
+        plot.title   = "SGD stationary figures against their closed forms (" + id + ")";
+        plot.x_label = "figure (in the order of the report)";
+        plot.y_label = "measured / expected";
+        plot.settings.push_back("set xrange [0:" + std::to_string(index.size() + 1) + "]");
+        plot.series.push_back({"measured/expected, ± 1 standard error", {index, ratio, ratio_error}, "yerrorbars pt 7",
+                               "1:2:3"});
+        plot.series.push_back({"1", {{0, double(index.size() + 1)}, {1, 1}}, "lines dt 2"});
+        ClaimRow row;
+        row.id       = id;
+        row.claim    = claim;
+        row.source   = source;
+        row.measured = measured + " (largest deviation " + format(worst, 2) + " standard errors)";
+        row.expected = expected + ", each within 4 standard errors";
+        row.pass     = !index.empty() && worst < 4;
+        row.plot     = context.plot(id, plot);
+        row.details  = "train with `Claim/claim` as in params/" + run_name +
+                      ".prm (training/claims.h states the closed forms); standard errors by batch means.";
+        context.add(row);
+      }
+
       void
       sgd_claims(Context &context)
       {
@@ -238,23 +292,34 @@ namespace relax
         bridge(context, tail_index_of_sgd);
         heavy_tails(context, tail_index_of_sgd);
 
-        // SCIENCE.md §8: experiments of the training path not wired here yet.
-        context.not_wired("two-temperatures",
-                          "Two parameters with different noise σ_x ≠ σ_y have two temperatures (not Gibbs); "
-                          "per-parameter rates η_x = η'/σ_x² restore a Gibbs distribution",
-                          "SCIENCE.md §8; McAllester's TTIC 31230 notes (Langevin dynamics, RMSProp)",
-                          "stationary p ∝ exp(−L/(cησ²)) per parameter; Gibbs with η'/σ²",
-                          "Needs the two-temperature Langevin/SGD experiment of the training path.");
-        context.not_wired("loss-slope-in-learning-rate", "dL(η)/dη at η = 0 equals ¼ E_i|g_i|²",
-                          "SCIENCE.md §8; McAllester's TTIC 31230 notes",
-                          "slope of the converged loss against η at 0 = ¼E|g_i|²",
-                          "Needs the converged-loss-against-η experiment of the training path.");
-        context.not_wired("temperature-batch-scaling",
-                          "β⁻¹ ∝ η/b (learning rate linear in the batch size); sampling without replacement "
-                          "lowers the temperature by (1 − b/N)",
-                          "SCIENCE.md §1, §8; McAllester's TTIC 31230 notes (batch size and learning rate)",
-                          "measured temperature ∝ η/b, times (1 − b/N) without replacement",
-                          "Needs the temperature-against-η/b experiment of the training path.");
+        // SCIENCE.md §1 and §8: the train solver's stationary experiments
+        // (training/claims.h), each the shipped params/train_claim_*.prm.
+        training_claim(context, "two-temperatures", "train_claim_two_temperatures",
+                       "Two parameters with different gradient noise σ_x ≠ σ_y have two temperatures (not Gibbs); "
+                       "per-parameter rates η_i = η'/σ_i² restore one temperature (Gibbs)",
+                       "SCIENCE.md §8; McAllester's TTIC 31230 notes (Langevin dynamics, RMSProp)",
+                       "set model = quadratic\n    set samples = 200\n    set curvatures = 1\n"
+                       "    set centre spread = 1, 3\n  end\n  subsection Optimiser\n    set learning rate = 0.1\n"
+                       "    set batch size = 1\n  end\n  subsection Claim\n    set claim = two-temperatures\n"
+                       "    set stationary steps = 400000\n");
+        training_claim(context, "loss-slope-in-learning-rate", "train_claim_loss_slope",
+                       "The converged loss grows with the learning rate at the slope dL(η)/dη at η = 0 = ¼ E_i|g_i|² "
+                       "(per sample in the batch: divided by b)",
+                       "SCIENCE.md §8; McAllester's TTIC 31230 notes",
+                       "set model = perceptron\n    set start = 3, -0.5\n  end\n  subsection Optimiser\n"
+                       "    set batch size = 1\n  end\n  subsection Claim\n    set claim = loss-slope\n"
+                       "    set learning rates = 0.05, 0.1, 0.15, 0.2\n    set stationary steps = 1000000\n"
+                       "    set burn-in = 20000\n",
+                       "subsection Landscape\n  set name = perceptron\n  subsection perceptron\n"
+                       "    set samples = 100\n    set box = 0.5, 6; -3, 2.5\n  end\nend\n");
+        training_claim(context, "temperature-batch-scaling", "train_claim_temperature",
+                       "β⁻¹ = η/(2b): equal η/b give equal temperatures (the learning rate scales linearly with "
+                       "the batch), and sampling without replacement lowers it by (1 − b/N)",
+                       "SCIENCE.md §1, §8; McAllester's TTIC 31230 notes (batch size and learning rate)",
+                       "set model = quadratic\n    set samples = 50\n    set curvatures = 1, 2\n"
+                       "    set centre spread = 1\n  end\n  subsection Claim\n    set claim = temperature\n"
+                       "    set learning rates = 0.05, 0.1, 0.2, 0.1\n    set batch sizes = 2, 4, 8, 25\n"
+                       "    set stationary steps = 200000\n");
       }
     } // namespace
 
