@@ -12,10 +12,11 @@ Usage: render_test.py --relax BUILD/relax --work FOLDER
 import argparse
 import os
 import shutil
-import struct
 import subprocess
 import sys
-import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from png_reader import read_png  # noqa: E402
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PVPYTHON = os.path.join(SOURCE, "scripts", "paraview", "pvpython")
@@ -42,55 +43,11 @@ MIN_COLOURS = 64
 MIN_COVERED = {"line plot": 0.02, "field": 0.1}
 
 
-def read_png(path):
-    """(width, height, rows of pixel tuples) of an 8-bit RGB or RGBA PNG."""
-    with open(path, "rb") as file:
-        data = file.read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("%s is not a PNG" % path)
-    position, idat, header = 8, b"", None
-    while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        position += 12 + length
-    width, height, depth, colour_type, _, _, interlace = header
-    if depth != 8 or colour_type not in (2, 6) or interlace != 0:
-        raise ValueError("%s: unsupported PNG (depth %d, colour type %d)" % (path, depth, colour_type))
-    channels = 3 if colour_type == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows, previous = [], bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
-        for i in range(stride):  # undo the PNG filter of this row
-            a = line[i - channels] if i >= channels else 0
-            b = previous[i]
-            c = previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels)])
-        previous = line
-    return width, height, rows
-
-
 def check_png(path, kind):
     """A list of what is wrong with the picture at `path` (empty: fine)."""
     if not os.path.exists(path):
         return ["no PNG written"]
-    width, height, rows = read_png(path)
+    width, height, rows = read_png(path, pixels=True)
     problems = []
     if (width, height) != SIZE:
         problems.append("size %dx%d, asked for %dx%d" % (width, height, SIZE[0], SIZE[1]))
