@@ -69,6 +69,18 @@ namespace relax
     using Entries      = OwnedEntries<double>;
     using ConstEntries = OwnedEntries<const double>;
 
+    /// result_i = combine(x_i, y_i) over the owned entries (`result` may
+    /// not be `x` or `y`).
+    template <typename Combine>
+    void
+    set_entrywise(Vector &result, const Vector &x, const Vector &y, Combine combine)
+    {
+      ConstEntries xs(x), ys(y);
+      Entries      out(result);
+      for (std::size_t i = 0; i < xs.size(); ++i)
+        out[i] = combine(xs[i], ys[i]);
+    }
+
     double
     safe_log(const double x)
     {
@@ -388,27 +400,12 @@ namespace relax
             if (n >= control.max_iterations)
               cap_reached("JKO step", control, report.marginal_error);
           }
-        {
-          ConstEntries lr(log_rho), lab(log_Ab);
-          Entries      la(log_a);
-          for (std::size_t i = 0; i < lr.size(); ++i)
-            la[i] = lr[i] - lab[i];
-        }
+        set_entrywise(log_a, log_rho, log_Ab, [](double lr, double lab) { return lr - lab; });
         kernel.log_apply(0, log_a, log_Aa);
-        {
-          ConstEntries laa(log_Aa), lg(log_g);
-          Entries      lb(log_b);
-          for (std::size_t i = 0; i < laa.size(); ++i)
-            lb[i] = -kappa * laa[i] + lg[i];
-        }
+        set_entrywise(log_b, log_Aa, log_g, [kappa](double laa, double lg) { return -kappa * laa + lg; });
         space.constraints().distribute(log_b);
       }
-    {
-      ConstEntries lb(log_b), laa(log_Aa);
-      Entries      rho(rho_next);
-      for (std::size_t i = 0; i < lb.size(); ++i)
-        rho[i] = std::exp(lb[i] + laa[i]);
-    }
+    set_entrywise(rho_next, log_b, log_Aa, [](double lb, double laa) { return std::exp(lb + laa); });
     space.constraints().distribute(rho_next);
     const double new_mass = kernel.weights() * rho_next;
     report.mass_defect    = (new_mass - mass) / mass;
@@ -477,19 +474,9 @@ namespace relax
               space.constraints().distribute(log_b);
               continue;
             }
-          {
-            ConstEntries l0(log_rho0), lab(log_Ab);
-            Entries      la(log_a);
-            for (std::size_t i = 0; i < l0.size(); ++i)
-              la[i] = l0[i] - lab[i];
-          }
+          set_entrywise(log_a, log_rho0, log_Ab, [](double l0, double lab) { return l0 - lab; });
           kernel.log_apply(0, log_a, log_Aa);
-          {
-            ConstEntries l1(log_rho1), laa(log_Aa);
-            Entries      lb(log_b);
-            for (std::size_t i = 0; i < l1.size(); ++i)
-              lb[i] = l1[i] - laa[i];
-          }
+          set_entrywise(log_b, log_rho1, log_Aa, [](double l1, double laa) { return l1 - laa; });
           space.constraints().distribute(log_b);
         }
       ConstEntries la(log_a), lb(log_b), l0(log_rho0), l1(log_rho1), r0(rho_0), r1(rho_1);
