@@ -505,8 +505,7 @@ namespace relax
       data_out.attach_dof_handler(space->dof_handler());
       data_out.add_data_vector(rho, "rho");
       data_out.add_data_vector(log_rho, "log_rho");
-      data_out.build_patches(mesh.degree);
-      output.write(data_out, time, index);
+      output.write(data_out, mesh.degree, time, index);
     }
 
     template <int dim>
@@ -523,9 +522,8 @@ namespace relax
       data_out.add_data_vector(phi, "Phi");
       data_out.add_data_vector(f, "f");
       data_out.add_data_vector(phi, derived);
-      data_out.build_patches(mesh.degree);
       FieldOutput output(context.folder, "steady_state");
-      output.write(data_out, 0.0, 0);
+      output.write(data_out, mesh.degree, 0.0, 0);
     }
 
     template <int dim>

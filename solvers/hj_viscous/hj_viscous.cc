@@ -608,8 +608,7 @@ namespace relax
       data_out.attach_dof_handler(space->dof_handler());
       data_out.add_data_vector(u, "u");
       data_out.add_data_vector(u, control);
-      data_out.build_patches(mesh.degree);
-      output.write(data_out, time, index);
+      output.write(data_out, mesh.degree, time, index);
     }
 
     template <int dim>

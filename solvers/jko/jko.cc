@@ -475,8 +475,7 @@ namespace relax
       data_out.add_data_vector(g_log, "log_rho");
       data_out.add_data_vector(g_fp, "rho_fp");
       data_out.add_data_vector(g_difference, "rho_minus_fp");
-      data_out.build_patches();
-      output.write(data_out, time, index);
+      output.write(data_out, 1, time, index);
     }
 
     template <int dim>

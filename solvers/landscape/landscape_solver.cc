@@ -183,9 +183,8 @@ namespace relax
         if (cell->is_locally_owned())
           subdomain[cell->active_cell_index()] = cell->subdomain_id();
       data_out.add_data_vector(subdomain, "mpi_rank");
-      data_out.build_patches(mesh.degree);
       FieldOutput output(context.folder, "landscape");
-      output.write(data_out, 0.0, 0);
+      output.write(data_out, mesh.degree, 0.0, 0);
 
       // Ranges over the mesh vertices (the same set on any number of ranks).
       double f_min = std::numeric_limits<double>::max(), f_max = -f_min;

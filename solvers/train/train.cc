@@ -909,9 +909,8 @@ namespace relax
           data_out.attach_dof_handler(space->dof_handler());
           data_out.add_data_vector(f, "f");
           data_out.add_data_vector(density, "iterate_density", DataOut<dim>::type_cell_data);
-          data_out.build_patches(mesh.degree);
           FieldOutput output(run, "train");
-          output.write(data_out, 0.0, 0);
+          output.write(data_out, mesh.degree, 0.0, 0);
 
           std::vector<double> covariance(p * p);
           for (std::size_t i = 0; i < p; ++i)

@@ -1,10 +1,19 @@
 // The shared pieces every solver relies on: JSON, diagnostics tables,
 // parameter-file line mapping and error text, critical points.
+#include <deal.II/base/function_lib.h>
 #include <deal.II/base/parameter_handler.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/lac/vector.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/vector_tools.h>
 
 #include "landscape_test_helpers.h"
 #include "problems/critical_points.h"
 #include "problems/input_error.h"
+#include "solvers/common/field_output.h"
 #include "solvers/common/json.h"
 #include "solvers/common/parameters.h"
 #include "solvers/common/run_folder.h"
@@ -15,6 +24,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <limits>
 
 namespace
@@ -65,6 +75,45 @@ BOOST_AUTO_TEST_CASE(atomic_write_leaves_no_partial_file)
   relax::write_file_atomically(path, "new content");
   BOOST_TEST(relax::read_file(path) == "new content");
   BOOST_TEST(!std::filesystem::exists(path + ".partial"));
+}
+
+BOOST_AUTO_TEST_CASE(field_output_pieces_partition_the_mesh)
+{
+  // 10 × 10 Q2 cells in pieces of at most 30 cells: 4 pieces (30, 30, 30,
+  // 10) whose 2 × 2 sub-cells add up to the 400 of the whole mesh.
+  using namespace dealii;
+  Triangulation<2> mesh;
+  GridGenerator::subdivided_hyper_cube(mesh, 10);
+  DoFHandler<2> dofs(mesh);
+  dofs.distribute_dofs(FE_Q<2>(2));
+  Vector<double> field(dofs.n_dofs());
+  VectorTools::interpolate(dofs, Functions::SquareFunction<2>(), field);
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() / "relax_unit_pieces";
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  relax::RunFolder       folder(directory.string(), MPI_COMM_SELF);
+  relax::FieldOutput     output(folder, "pieces", 30);
+  DataOut<2>             data_out;
+  data_out.attach_dof_handler(dofs);
+  data_out.add_data_vector(field, "u");
+  output.write(data_out, 2, 0.5, 0);
+
+  const std::string record = relax::read_file((directory / "pieces_00000.pvtu").string());
+  const std::regex  source("Source=\"([^\"]+)\"");
+  unsigned int      pieces = 0, cells = 0;
+  for (auto match = std::sregex_iterator(record.begin(), record.end(), source); match != std::sregex_iterator();
+       ++match, ++pieces)
+    {
+      const std::string piece = relax::read_file((directory / (*match)[1].str()).string());
+      std::smatch       count;
+      BOOST_REQUIRE(std::regex_search(piece, count, std::regex("NumberOfCells=\"([0-9]+)\"")));
+      const unsigned int piece_cells = std::stoul(count[1].str());
+      BOOST_TEST(piece_cells <= 30u * 4u);
+      cells += piece_cells;
+    }
+  BOOST_TEST(pieces == 4u);
+  BOOST_TEST(cells == 400u);
+  BOOST_TEST(relax::read_file((directory / "pieces.pvd").string()).find("pieces_00000.pvtu") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(parameter_lines_and_messages)
