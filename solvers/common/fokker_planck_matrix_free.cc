@@ -1,7 +1,33 @@
 #include "solvers/common/fokker_planck_matrix_free.h"
 
+#include <deal.II/base/config.h>
+
+// Debian's deal.II is built for any x86-64 (no SIMD: VectorizedArray<double>
+// holds one double), but the sum-factorisation kernels below are written
+// for SIMD lanes. With RELAX_MATRIX_FREE_SIMD (CMake option
+// RELAX_NATIVE_SIMD, which also compiles this file alone with -march=native)
+// the width macro is raised to the build machine's vectors before
+// vectorization.h declares VectorizedArray<double, W> for it. The default
+// width stays the library's (fixed in numbers.h, which config.h includes),
+// so the library's classes keep their layout; everything matrix-free here
+// names its width (Lanes), and deal.II's MatrixFree is instantiated for it
+// at the end of this file from the library's .templates.h files.
+#ifdef RELAX_MATRIX_FREE_SIMD
+#  undef DEAL_II_VECTORIZATION_WIDTH_IN_BITS
+#  if defined(__AVX512F__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 512
+#  elif defined(__AVX2__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 256
+#  elif defined(__SSE2__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 128
+#  else
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 0
+#  endif
+#endif
+
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/symmetric_tensor.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/mapping_q1.h>
@@ -33,6 +59,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -43,6 +70,11 @@ namespace relax
   {
     using namespace dealii;
     using VectorType = LinearAlgebra::distributed::Vector<double>;
+
+    /// Doubles per SIMD vector of the matrix-free kernels.
+    constexpr std::size_t simd_doubles =
+      DEAL_II_VECTORIZATION_WIDTH_IN_BITS > 0 ? DEAL_II_VECTORIZATION_WIDTH_IN_BITS / 64 : 1;
+    using Lanes = VectorizedArray<double, simd_doubles>;
 
     /// The coarsest level of the V-cycle is the finest with at most this
     /// many DoFs: it is solved by a dense LU (8 MB at this size), so that
@@ -59,7 +91,14 @@ namespace relax
     /// DoFs ~25 for any τ from 0.3 to 100. At 4 225 DoFs with
     /// D = diag(1, 0.2) (cell Péclet number ~35) no τ converged: use
     /// `direct` on such coarse meshes.
-    constexpr double steady_state_shift = 0.1;
+    constexpr double steady_state_shift = 3;
+
+    double
+    tuning(const char *name, const double fallback)
+    {
+      const char *value = std::getenv(name);
+      return value ? std::atof(value) : fallback;
+    }
 
     /// GMRES(restart_vectors − 2): each direction is a full vector, 8 B
     /// per DoF, but the steady state needs them: with 12 (restart 10) it
@@ -69,14 +108,17 @@ namespace relax
     /// (mass_factor M + operator_factor A) on one level of the mesh (or on
     /// the active cells), with its coefficients at the quadrature points.
     template <int dim>
-    class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType>
+    class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType, Lanes>
     {
     public:
-      using Evaluation = FEEvaluation<dim, -1, 0, 1, double>;
+      using Evaluation = FEEvaluation<dim, -1, 0, 1, double, Lanes>;
 
       /// β⁻¹D and β⁻¹divD − b at the quadrature points of every cell batch.
       void
-      evaluate_coefficients(const Landscape<dim> &landscape, const double beta)
+      evaluate_coefficients(const Landscape<dim> &landscape,
+                            const double          beta,
+                            const unsigned int    degree,
+                            const double          artificial_diffusion)
       {
         const auto &data = *this->get_matrix_free();
         Evaluation  phi(data);
@@ -89,16 +131,25 @@ namespace relax
             const unsigned int filled = data.n_active_entries_per_cell_batch(cell);
             for (unsigned int q = 0; q < n_q; ++q)
               {
-                const Point<dim, VectorizedArray<double>> points = phi.quadrature_point(q);
-                for (unsigned int lane = 0; lane < VectorizedArray<double>::size(); ++lane)
+                const Point<dim, Lanes> points = phi.quadrature_point(q);
+                for (unsigned int lane = 0; lane < Lanes::size(); ++lane)
                   {
                     // Empty lanes of the last batch take the first lane's
                     // values: finite, and never scattered.
                     Point<dim> x;
                     for (unsigned int d = 0; d < dim; ++d)
                       x[d] = points[d][lane < filled ? lane : 0];
-                    const SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
+                    SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
                     const Tensor<1, dim> t = landscape.diffusion_divergence(x) / beta - landscape.drift(x);
+                    if (artificial_diffusion > 0)
+                      {
+                        const double h = data.get_cell_iterator(cell, lane < filled ? lane : 0)->diameter() /
+                                         std::sqrt(double(dim)) / degree;
+                        const double smallest = eigenvalues(D)[dim - 1];
+                        const double added = artificial_diffusion * t.norm() * h / 2 - smallest;
+                        if (added > 0)
+                          D += added * unit_symmetric_tensor<dim>();
+                      }
                     for (unsigned int a = 0; a < dim; ++a)
                       {
                         transport[cell * n_q + q][a][lane] = t[a];
@@ -135,9 +186,43 @@ namespace relax
           }
       }
 
-      /// Cell-level action at the quadrature points of the batch `phi` is on.
+      /// Cell-level action at the quadrature points of the batch `phi` is
+      /// on, with this operator's factors (as a level matrix).
       void
       quadrature_kernel(Evaluation &phi) const
+      {
+        combination_kernel(phi, mass_factor, operator_factor);
+      }
+
+      /// dst = (mass M + fokker_planck A) src, whatever the factors of this
+      /// operator as a level matrix: the finest level also serves as the
+      /// outer operator of the Krylov solver (one coefficient table, not two).
+      void
+      apply_combination(VectorType &dst, const VectorType &src, const double mass, const double fokker_planck) const
+      {
+        const std::function<void(const MatrixFree<dim, double, Lanes> &,
+                                 VectorType &,
+                                 const VectorType &,
+                                 const std::pair<unsigned int, unsigned int> &)>
+          on_cells = [&](const MatrixFree<dim, double, Lanes> &data,
+                         VectorType &                          out,
+                         const VectorType &                    in,
+                         const std::pair<unsigned int, unsigned int> &cells) {
+            Evaluation phi(data);
+            for (unsigned int cell = cells.first; cell < cells.second; ++cell)
+              {
+                phi.reinit(cell);
+                phi.read_dof_values(in);
+                combination_kernel(phi, mass, fokker_planck);
+                phi.distribute_local_to_global(out);
+              }
+          };
+        this->data->cell_loop(on_cells, dst, src, true);
+      }
+
+    private:
+      void
+      combination_kernel(Evaluation &phi, const double mass, const double fokker_planck) const
       {
         phi.evaluate(EvaluationFlags::values | EvaluationFlags::gradients);
         const std::size_t offset = std::size_t(phi.get_current_cell_index()) * phi.n_q_points;
@@ -145,15 +230,14 @@ namespace relax
           {
             const auto value    = phi.get_value(q);
             const auto gradient = phi.get_gradient(q);
-            phi.submit_gradient(operator_factor * (diffusion[offset + q] * gradient +
-                                                   value * transport[offset + q]),
+            phi.submit_gradient(fokker_planck * (diffusion[offset + q] * gradient +
+                                                 value * transport[offset + q]),
                                 q);
-            phi.submit_value(mass_factor * value, q);
+            phi.submit_value(mass * value, q);
           }
         phi.integrate(EvaluationFlags::values | EvaluationFlags::gradients);
       }
 
-    private:
       void
       apply_add(VectorType &dst, const VectorType &src) const override
       {
@@ -161,7 +245,7 @@ namespace relax
       }
 
       void
-      local_apply(const MatrixFree<dim, double> &                  data,
+      local_apply(const MatrixFree<dim, double, Lanes> &                  data,
                   VectorType &                                     dst,
                   const VectorType &                               src,
                   const std::pair<unsigned int, unsigned int> &cells) const
@@ -176,8 +260,8 @@ namespace relax
           }
       }
 
-      AlignedVector<SymmetricTensor<2, dim, VectorizedArray<double>>> diffusion;
-      AlignedVector<Tensor<1, dim, VectorizedArray<double>>>          transport;
+      AlignedVector<SymmetricTensor<2, dim, Lanes>> diffusion;
+      AlignedVector<Tensor<1, dim, Lanes>>          transport;
       double mass_factor     = 1;
       double operator_factor = 0;
     };
@@ -236,6 +320,21 @@ namespace relax
       LAPACKFullMatrix<double> lu;
     };
 
+    /// mass M + fokker_planck A on the finest level, the operator GMRES
+    /// sees (the level matrix itself keeps the factors of the V-cycle).
+    template <int dim>
+    struct Combination
+    {
+      void
+      vmult(VectorType &dst, const VectorType &src) const
+      {
+        finest.apply_combination(dst, src, mass, fokker_planck);
+      }
+
+      const SystemOperator<dim> &finest;
+      double                     mass, fokker_planck;
+    };
+
     void
     copy_owned(const PETScWrappers::MPI::Vector &from, VectorType &to)
     {
@@ -275,23 +374,14 @@ namespace relax
       // coefficients: the MatrixFree data are made again without them (the
       // same cells in the same batches), which saves their storage.
       const auto make_data = [&](const unsigned int level, const bool with_points) {
-        typename MatrixFree<dim, double>::AdditionalData data;
-        data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
+        typename MatrixFree<dim, double, Lanes>::AdditionalData data;
+        data.tasks_parallel_scheme = MatrixFree<dim, double, Lanes>::AdditionalData::none;
         data.mapping_update_flags  = update_gradients | update_JxW_values;
         if (with_points)
           data.mapping_update_flags = data.mapping_update_flags | update_quadrature_points;
         data.mg_level = level;
         return data;
       };
-      {
-        auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
-        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, true));
-        fine.initialize(matrix_free);
-        fine.evaluate_coefficients(landscape, beta);
-        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, false));
-        fine.initialize(matrix_free);
-      }
-
       finest_level = space.triangulation().n_global_levels() - 1;
       coarse_level = 0;
       for (unsigned int level = 0; level <= finest_level; ++level)
@@ -306,17 +396,46 @@ namespace relax
           AffineConstraints<double> none;
           none.reinit(relevant);
           none.close();
-          auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+          auto matrix_free = std::make_shared<MatrixFree<dim, double, Lanes>>();
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
           levels[level].initialize(matrix_free, mg_constrained, level);
-          levels[level].evaluate_coefficients(landscape, beta);
+          // The finest level is also the outer operator: exact.
+          levels[level].evaluate_coefficients(landscape,
+                                              beta,
+                                              space.fe().degree,
+                                              level == finest_level ? 0 : tuning("RELAX_MF_AD", 0.5));
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
           levels[level].initialize(matrix_free, mg_constrained, level);
         }
       transfer.initialize_constraints(mg_constrained);
       transfer.build(dofs);
-      fine.initialize_dof_vector(solution);
-      fine.initialize_dof_vector(right_hand_side);
+      levels[finest_level].initialize_dof_vector(solution);
+      levels[finest_level].initialize_dof_vector(right_hand_side);
+      check_finest_level_numbering();
+    }
+
+    /// The vectors of the solver (numbered as the active cells' DoFs)
+    /// are used as vectors of the finest level: on a uniformly refined
+    /// mesh deal.II numbers both the same way; checked, not assumed.
+    void
+    check_finest_level_numbering() const
+    {
+      const DoFHandler<dim> &dofs = space.dof_handler();
+      bool same = dofs.locally_owned_dofs() == dofs.locally_owned_mg_dofs(finest_level);
+      std::vector<types::global_dof_index> active(space.fe().n_dofs_per_cell()), level(active.size());
+      for (const auto &cell : dofs.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            same = same && cell->level() == int(finest_level);
+            if (!same)
+              break;
+            cell->get_dof_indices(active);
+            cell->get_mg_dof_indices(level);
+            same = active == level;
+          }
+      if (Utilities::MPI::min(int(same), space.communicator()) == 0)
+        throw std::runtime_error("matrix-free: the DoFs of the finest level are not numbered as the active "
+                                 "DoFs (a mesh that is not uniformly refined?)");
     }
 
     /// The levels, their smoothers and the coarse LU for M + c A.
@@ -326,7 +445,6 @@ namespace relax
       if (c == factor)
         return;
       factor = c;
-      fine.set_factors(1, c);
       MGLevelObject<typename Smoother::AdditionalData> smoother_data(coarse_level, finest_level);
       for (unsigned int level = coarse_level; level <= finest_level; ++level)
         {
@@ -339,8 +457,8 @@ namespace relax
           // case (15–20) made the V-cycle diverge once θΔt|b|h passed the
           // diffusion (measured on bench/fp's problem: 9 GMRES iterations
           // at range 5, degree 3; none converged at 15).
-          smoother_data[level].smoothing_range     = 4;
-          smoother_data[level].degree              = 4;
+          smoother_data[level].smoothing_range     = tuning("RELAX_MF_RANGE", 4);
+          smoother_data[level].degree              = tuning("RELAX_MF_DEG", 4);
           smoother_data[level].eig_cg_n_iterations = 40;
           smoother_data[level].eigenvalue_algorithm =
             Smoother::AdditionalData::EigenvalueAlgorithm::power_iteration;
@@ -350,9 +468,10 @@ namespace relax
       coarse.factorise(levels[coarse_level], space.communicator());
     }
 
-    /// (M + factor A) x = b by GMRES with the V-cycle; x the initial guess.
+    /// (mass M + fokker_planck A) x = b by GMRES with the V-cycle of
+    /// M + factor A; x the initial guess.
     unsigned int
-    solve(VectorType &x, const VectorType &b)
+    solve(VectorType &x, const VectorType &b, const double mass, const double fokker_planck)
     {
       const double norm = b.l2_norm();
       if (norm == 0)
@@ -366,10 +485,10 @@ namespace relax
         space.dof_handler(), multigrid, transfer);
       SolverControl control(500, parameters.tolerance * norm, false, false);
       SolverGMRES<VectorType> gmres(control,
-                                    typename SolverGMRES<VectorType>::AdditionalData(restart_vectors, true));
+                                    typename SolverGMRES<VectorType>::AdditionalData(tuning("RELAX_MF_RESTART", restart_vectors), true));
       try
         {
-          gmres.solve(fine, x, b, preconditioner);
+          gmres.solve(Combination<dim>{levels[finest_level], mass, fokker_planck}, x, b, preconditioner);
         }
       catch (const SolverControl::NoConvergence &failure)
         {
@@ -383,7 +502,6 @@ namespace relax
     const ScalarSpace<dim> &          space;
     LinearSolverParameters            parameters;
     MappingQ1<dim>                    mapping;
-    SystemOperator<dim>               fine;
     unsigned int                      coarse_level = 0, finest_level = 0;
     MGConstrainedDoFs                 mg_constrained;
     MGLevelObject<SystemOperator<dim>> levels;
@@ -414,9 +532,7 @@ namespace relax
   {
     Implementation &self = *implementation;
     copy_owned(src, self.solution);
-    self.fine.set_factors(mass_factor, operator_factor);
-    self.fine.vmult(self.right_hand_side, self.solution);
-    self.fine.set_factors(1, self.factor);
+    self.levels[self.finest_level].apply_combination(self.right_hand_side, self.solution, mass_factor, operator_factor);
     copy_owned(self.right_hand_side, dst);
   }
 
@@ -425,31 +541,27 @@ namespace relax
   FokkerPlanckMatrixFree<dim>::steady_state(PETScWrappers::MPI::Vector &owned_rho_ss)
   {
     Implementation &self = *implementation;
-    const double    tau  = steady_state_shift;
+    const double    tau  = tuning("RELAX_MF_TAU", steady_state_shift);
     self.prepare(tau);
     VectorType &rho = self.solution, &residual = self.right_hand_side;
+    const SystemOperator<dim> &finest = self.levels[self.finest_level];
     VectorType  correction;
-    self.fine.initialize_dof_vector(correction);
+    finest.initialize_dof_vector(correction);
     // From the uniform density (its mass is Σ_i (M 1)_i = ∫1):
     // A δ = −A ρ₀, consistent (the range of A is the zero-mass vectors).
     rho = 1;
-    self.fine.set_factors(1, 0);
-    self.fine.vmult(residual, rho);
+    finest.apply_combination(residual, rho, 1, 0);
     rho /= residual.mean_value() * residual.size();
-    self.fine.set_factors(0, -1);
-    self.fine.vmult(residual, rho);
-    self.fine.set_factors(0, 1);
-    const unsigned int iterations = self.solve(correction, residual);
+    finest.apply_combination(residual, rho, 0, -1);
+    const unsigned int iterations = self.solve(correction, residual, 0, 1);
     rho += correction;
     // Mass of ρ: Σ_i (M ρ)_i.
-    self.fine.set_factors(1, 0);
-    self.fine.vmult(residual, rho);
+    finest.apply_combination(residual, rho, 1, 0);
     const double mass = residual.mean_value() * residual.size();
     if (!(std::isfinite(mass) && mass > 0))
       throw std::runtime_error("the matrix-free steady state gave a density of mass " +
                                std::to_string(mass));
     rho /= mass;
-    self.fine.set_factors(1, tau);
     copy_owned(rho, owned_rho_ss);
     return iterations;
   }
@@ -461,14 +573,46 @@ namespace relax
     Implementation &self = *implementation;
     self.prepare(theta * time_step);
     copy_owned(u, self.solution);
-    self.fine.set_factors(1, -(1 - theta) * time_step);
-    self.fine.vmult(self.right_hand_side, self.solution);
-    self.fine.set_factors(1, theta * time_step);
-    const unsigned int iterations = self.solve(self.solution, self.right_hand_side);
+    self.levels[self.finest_level].apply_combination(self.right_hand_side, self.solution, 1, -(1 - theta) * time_step);
+    const unsigned int iterations = self.solve(self.solution, self.right_hand_side, 1, theta * time_step);
     copy_owned(self.solution, u);
     return iterations;
   }
 
+} // namespace relax
+
+#if DEAL_II_VECTORIZATION_WIDTH_IN_BITS > 0
+#  include <deal.II/matrix_free/dof_info.templates.h>
+#  include <deal.II/matrix_free/evaluation_template_factory.templates.h>
+// deal.II 9.4's face factory reuses the include guard of the cell factory.
+#  undef dealii_matrix_free_evaluation_template_factory_templates_h
+#  include <deal.II/matrix_free/evaluation_template_face_factory.templates.h>
+#  include <deal.II/matrix_free/evaluation_template_factory_hanging_nodes.templates.h>
+#  include <deal.II/matrix_free/mapping_info.templates.h>
+#  include <deal.II/matrix_free/matrix_free.templates.h>
+#  include <deal.II/matrix_free/shape_info.templates.h>
+
+namespace dealii
+{
+  template class MatrixFree<2, double, relax::Lanes>;
+  template class MatrixFree<3, double, relax::Lanes>;
+  // FEEvaluation's kernels, and those referenced by its and
+  // MatrixFreeTools::compute_diagonal's general paths (hanging nodes,
+  // faces) though never run here.
+  template struct internal::FEEvaluationHangingNodesFactory<1, double, relax::Lanes>;
+  template struct internal::FEEvaluationHangingNodesFactory<2, double, relax::Lanes>;
+  template struct internal::FEEvaluationHangingNodesFactory<3, double, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<1, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<2, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<3, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<1, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<2, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<3, relax::Lanes>;
+} // namespace dealii
+#endif
+
+namespace relax
+{
   // dim 1 only for the solver template: its parameters refuse it (the 1-D
   // mesh has no level hierarchy).
   template class FokkerPlanckMatrixFree<1>;
