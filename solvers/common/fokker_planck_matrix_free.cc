@@ -39,6 +39,7 @@
 #include <deal.II/lac/precondition.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/solver_gmres.h>
+#include <deal.II/lac/vector_memory.h>
 #include <deal.II/matrix_free/fe_evaluation.h>
 #include <deal.II/matrix_free/matrix_free.h>
 #include <deal.II/matrix_free/operators.h>
@@ -83,30 +84,31 @@ namespace relax
 
     /// τ of the preconditioner (M + τA)⁻¹ of the steady-state solve
     /// A ρ = 0: GMRES on A (M + τA)⁻¹ sees the eigenvalues μ/(1 + τμ) of
-    /// M⁻¹A, between λ₁/(1 + τλ₁) and 1/τ, a spread of 1 + 1/(τλ₁); a
-    /// larger τ leaves less of M on the coarse levels, where the drift
-    /// dominates and the V-cycle contracts less. Measured on bench/fp's
-    /// problem (D = diag(1, 0.2)) at 66 049 DoFs: 296, 166, 206 GMRES
-    /// iterations for τ = 0.02, 0.1, 0.5; with D = diag(1, 0.5) at 16 641
-    /// DoFs ~25 for any τ from 0.3 to 100. At 4 225 DoFs with
-    /// D = diag(1, 0.2) (cell Péclet number ~35) no τ converged: use
-    /// `direct` on such coarse meshes.
+    /// M⁻¹A, between λ₁/(1 + τλ₁) and 1/τ, a spread of 1 + 1/(τλ₁), so a
+    /// large τ is best once the V-cycle copes with A (the artificial
+    /// diffusion below). Measured on bench/fp's problem at 66 049 DoFs:
+    /// 31, 21, 20, 19 GMRES iterations for τ = 0.3, 1, 3, 10 (2.7 s, 1.1 s,
+    /// 0.7 s, 1.0 s); without the artificial diffusion 156 at τ = 0.1.
     constexpr double steady_state_shift = 3;
 
-    double
-    tuning(const char *name, const double fallback)
-    {
-      const char *value = std::getenv(name);
-      return value ? std::atof(value) : fallback;
-    }
+    /// The level operators of the V-cycle (not the operator GMRES solves,
+    /// so the answer is the same) get the isotropic diffusion
+    /// s |b| h/(2p) less the smallest eigenvalue of β⁻¹D where that is
+    /// positive, s = artificial_diffusion: where the drift dominates (cell
+    /// Péclet number up to ~35 on bench/fp's coarse levels), Chebyshev
+    /// smoothing around the diagonal does not contract. Measured at
+    /// 66 049 DoFs, τ = 3: 156 (s = 0, τ = 0.1), 51, 20, 21, 25 iterations
+    /// for s = 0.25, 0.5, 0.7, 1; the θ-steps are unchanged (8–10).
+    constexpr double artificial_diffusion = 0.5;
 
     /// GMRES(restart_vectors − 2): each direction is a full vector, 8 B
-    /// per DoF, but the steady state needs them: with 12 (restart 10) it
-    /// stalled at 66 049 DoFs where 20 converged in 156 iterations.
-    constexpr unsigned int restart_vectors = 20;
+    /// per DoF. With the V-cycle above the steady state takes 19–20
+    /// iterations from 6.6·10⁴ to 10⁶ DoFs with restart 8 as with 18, and
+    /// a θ-step 8–11; 10 vectors less are 80 B/DoF less peak memory.
+    constexpr unsigned int restart_vectors = 12;
 
-    /// (mass_factor M + operator_factor A) on one level of the mesh (or on
-    /// the active cells), with its coefficients at the quadrature points.
+    /// (mass_factor M + operator_factor A) on one level of the mesh, with
+    /// its coefficients at the quadrature points.
     template <int dim>
     class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType, Lanes>
     {
@@ -118,13 +120,14 @@ namespace relax
       evaluate_coefficients(const Landscape<dim> &landscape,
                             const double          beta,
                             const unsigned int    degree,
-                            const double          artificial_diffusion)
+                            const bool            with_artificial_diffusion)
       {
         const auto &data = *this->get_matrix_free();
         Evaluation  phi(data);
         const unsigned int n_q = phi.n_q_points;
         diffusion.resize(data.n_cell_batches() * n_q);
         transport.resize(data.n_cell_batches() * n_q);
+        added_diffusion.resize(with_artificial_diffusion ? data.n_cell_batches() * n_q : 0);
         for (unsigned int cell = 0; cell < data.n_cell_batches(); ++cell)
           {
             phi.reinit(cell);
@@ -139,16 +142,15 @@ namespace relax
                     Point<dim> x;
                     for (unsigned int d = 0; d < dim; ++d)
                       x[d] = points[d][lane < filled ? lane : 0];
-                    SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
+                    const SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
                     const Tensor<1, dim> t = landscape.diffusion_divergence(x) / beta - landscape.drift(x);
-                    if (artificial_diffusion > 0)
+                    if (with_artificial_diffusion)
                       {
                         const double h = data.get_cell_iterator(cell, lane < filled ? lane : 0)->diameter() /
                                          std::sqrt(double(dim)) / degree;
                         const double smallest = eigenvalues(D)[dim - 1];
-                        const double added = artificial_diffusion * t.norm() * h / 2 - smallest;
-                        if (added > 0)
-                          D += added * unit_symmetric_tensor<dim>();
+                        added_diffusion[cell * n_q + q][lane] =
+                          std::max(0.0, artificial_diffusion * t.norm() * h / 2 - smallest);
                       }
                     for (unsigned int a = 0; a < dim; ++a)
                       {
@@ -191,7 +193,7 @@ namespace relax
       void
       quadrature_kernel(Evaluation &phi) const
       {
-        combination_kernel(phi, mass_factor, operator_factor);
+        combination_kernel(phi, mass_factor, operator_factor, true);
       }
 
       /// dst = (mass M + fokker_planck A) src, whatever the factors of this
@@ -213,7 +215,7 @@ namespace relax
               {
                 phi.reinit(cell);
                 phi.read_dof_values(in);
-                combination_kernel(phi, mass, fokker_planck);
+                combination_kernel(phi, mass, fokker_planck, false);
                 phi.distribute_local_to_global(out);
               }
           };
@@ -222,17 +224,22 @@ namespace relax
 
     private:
       void
-      combination_kernel(Evaluation &phi, const double mass, const double fokker_planck) const
+      combination_kernel(Evaluation &  phi,
+                         const double  mass,
+                         const double  fokker_planck,
+                         const bool    as_level_matrix) const
       {
+        const bool smoothed = as_level_matrix && !added_diffusion.empty();
         phi.evaluate(EvaluationFlags::values | EvaluationFlags::gradients);
         const std::size_t offset = std::size_t(phi.get_current_cell_index()) * phi.n_q_points;
         for (unsigned int q = 0; q < phi.n_q_points; ++q)
           {
             const auto value    = phi.get_value(q);
             const auto gradient = phi.get_gradient(q);
-            phi.submit_gradient(fokker_planck * (diffusion[offset + q] * gradient +
-                                                 value * transport[offset + q]),
-                                q);
+            auto flux = diffusion[offset + q] * gradient + value * transport[offset + q];
+            if (smoothed)
+              flux += added_diffusion[offset + q] * gradient;
+            phi.submit_gradient(fokker_planck * flux, q);
             phi.submit_value(mass * value, q);
           }
         phi.integrate(EvaluationFlags::values | EvaluationFlags::gradients);
@@ -262,6 +269,8 @@ namespace relax
 
       AlignedVector<SymmetricTensor<2, dim, Lanes>> diffusion;
       AlignedVector<Tensor<1, dim, Lanes>>          transport;
+      /// The artificial diffusion of the V-cycle (empty: none).
+      AlignedVector<Lanes> added_diffusion;
       double mass_factor     = 1;
       double operator_factor = 0;
     };
@@ -335,6 +344,26 @@ namespace relax
       double                     mass, fokker_planck;
     };
 
+    /// B = A + c m mᵀ on the finest level, m = M 1 (so mᵀρ = ∫ρ): A is
+    /// singular (ρ_ss spans its null space), B is not (m is not in the
+    /// range of A, the zero-mass vectors), and B ρ_ss = c m for ρ_ss of unit
+    /// mass. GMRES on A itself stalled after its restarts on coarse meshes
+    /// (4 225 DoFs); on B it converges.
+    template <int dim>
+    struct MassBordered
+    {
+      void
+      vmult(VectorType &dst, const VectorType &src) const
+      {
+        finest.apply_combination(dst, src, 0, 1);
+        dst.add(c * (m * src), m);
+      }
+
+      const SystemOperator<dim> &finest;
+      const VectorType &         m;
+      double                     c;
+    };
+
     void
     copy_owned(const PETScWrappers::MPI::Vector &from, VectorType &to)
     {
@@ -399,11 +428,7 @@ namespace relax
           auto matrix_free = std::make_shared<MatrixFree<dim, double, Lanes>>();
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
           levels[level].initialize(matrix_free, mg_constrained, level);
-          // The finest level is also the outer operator: exact.
-          levels[level].evaluate_coefficients(landscape,
-                                              beta,
-                                              space.fe().degree,
-                                              level == finest_level ? 0 : tuning("RELAX_MF_AD", 0.5));
+          levels[level].evaluate_coefficients(landscape, beta, space.fe().degree, true);
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
           levels[level].initialize(matrix_free, mg_constrained, level);
         }
@@ -457,8 +482,8 @@ namespace relax
           // case (15–20) made the V-cycle diverge once θΔt|b|h passed the
           // diffusion (measured on bench/fp's problem: 9 GMRES iterations
           // at range 5, degree 3; none converged at 15).
-          smoother_data[level].smoothing_range     = tuning("RELAX_MF_RANGE", 4);
-          smoother_data[level].degree              = tuning("RELAX_MF_DEG", 4);
+          smoother_data[level].smoothing_range     = 4;
+          smoother_data[level].degree              = 4;
           smoother_data[level].eig_cg_n_iterations = 40;
           smoother_data[level].eigenvalue_algorithm =
             Smoother::AdditionalData::EigenvalueAlgorithm::power_iteration;
@@ -468,10 +493,11 @@ namespace relax
       coarse.factorise(levels[coarse_level], space.communicator());
     }
 
-    /// (mass M + fokker_planck A) x = b by GMRES with the V-cycle of
-    /// M + factor A; x the initial guess.
+    /// system x = b by GMRES with the V-cycle of M + factor A; x the
+    /// initial guess.
+    template <typename Operator>
     unsigned int
-    solve(VectorType &x, const VectorType &b, const double mass, const double fokker_planck)
+    solve(const Operator &system, VectorType &x, const VectorType &b)
     {
       const double norm = b.l2_norm();
       if (norm == 0)
@@ -485,10 +511,10 @@ namespace relax
         space.dof_handler(), multigrid, transfer);
       SolverControl control(500, parameters.tolerance * norm, false, false);
       SolverGMRES<VectorType> gmres(control,
-                                    typename SolverGMRES<VectorType>::AdditionalData(tuning("RELAX_MF_RESTART", restart_vectors), true));
+                                    typename SolverGMRES<VectorType>::AdditionalData(restart_vectors, true));
       try
         {
-          gmres.solve(Combination<dim>{levels[finest_level], mass, fokker_planck}, x, b, preconditioner);
+          gmres.solve(system, x, b, preconditioner);
         }
       catch (const SolverControl::NoConvergence &failure)
         {
@@ -521,7 +547,14 @@ namespace relax
   {}
 
   template <int dim>
-  FokkerPlanckMatrixFree<dim>::~FokkerPlanckMatrixFree() = default;
+  FokkerPlanckMatrixFree<dim>::~FokkerPlanckMatrixFree()
+  {
+    implementation.reset();
+    // GMRES and the smoothers' eigenvalue estimates take their vectors
+    // from deal.II's pool, which keeps them after use; given back here so
+    // that what follows (the output) reuses the memory.
+    GrowingVectorMemory<VectorType>::release_unused_memory();
+  }
 
   template <int dim>
   void
@@ -541,23 +574,25 @@ namespace relax
   FokkerPlanckMatrixFree<dim>::steady_state(PETScWrappers::MPI::Vector &owned_rho_ss)
   {
     Implementation &self = *implementation;
-    const double    tau  = tuning("RELAX_MF_TAU", steady_state_shift);
+    const double    tau  = steady_state_shift;
     self.prepare(tau);
-    VectorType &rho = self.solution, &residual = self.right_hand_side;
     const SystemOperator<dim> &finest = self.levels[self.finest_level];
-    VectorType  correction;
-    finest.initialize_dof_vector(correction);
-    // From the uniform density (its mass is Σ_i (M 1)_i = ∫1):
-    // A δ = −A ρ₀, consistent (the range of A is the zero-mass vectors).
+    VectorType &m = self.solution, &residual = self.right_hand_side;
+    VectorType  rho;
+    finest.initialize_dof_vector(rho);
     rho = 1;
-    finest.apply_combination(residual, rho, 1, 0);
-    rho /= residual.mean_value() * residual.size();
+    finest.apply_combination(m, rho, 1, 0);
+    const double volume = m.mean_value() * m.size(); // mᵀ1 = ∫1
+    // c = 1/(τ|Ω|) puts the eigenvalue of the bordered direction among
+    // those of A (M + τA)⁻¹, which reach 1/τ.
+    const MassBordered<dim> system{finest, m, 1 / (tau * volume)};
+    // From the uniform density ρ₀ = 1/|Ω| (unit mass): B δ = c m − B ρ₀ = −A ρ₀.
+    rho = 1 / volume;
     finest.apply_combination(residual, rho, 0, -1);
-    const unsigned int iterations = self.solve(correction, residual, 0, 1);
-    rho += correction;
-    // Mass of ρ: Σ_i (M ρ)_i.
-    finest.apply_combination(residual, rho, 1, 0);
-    const double mass = residual.mean_value() * residual.size();
+    rho = 0;
+    const unsigned int iterations = self.solve(system, rho, residual);
+    rho.add(1 / volume);
+    const double mass = m * rho;
     if (!(std::isfinite(mass) && mass > 0))
       throw std::runtime_error("the matrix-free steady state gave a density of mass " +
                                std::to_string(mass));
@@ -574,7 +609,8 @@ namespace relax
     self.prepare(theta * time_step);
     copy_owned(u, self.solution);
     self.levels[self.finest_level].apply_combination(self.right_hand_side, self.solution, 1, -(1 - theta) * time_step);
-    const unsigned int iterations = self.solve(self.solution, self.right_hand_side, 1, theta * time_step);
+    const unsigned int iterations =
+      self.solve(Combination<dim>{self.levels[self.finest_level], 1, theta * time_step}, self.solution, self.right_hand_side);
     copy_owned(self.solution, u);
     return iterations;
   }
