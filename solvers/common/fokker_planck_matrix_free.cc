@@ -1,7 +1,33 @@
 #include "solvers/common/fokker_planck_matrix_free.h"
 
+#include <deal.II/base/config.h>
+
+// Debian's deal.II is built for any x86-64 (no SIMD: VectorizedArray<double>
+// holds one double), but the sum-factorisation kernels below are written
+// for SIMD lanes. With RELAX_MATRIX_FREE_SIMD (CMake option
+// RELAX_NATIVE_SIMD, which also compiles this file alone with -march=native)
+// the width macro is raised to the build machine's vectors before
+// vectorization.h declares VectorizedArray<double, W> for it. The default
+// width stays the library's (fixed in numbers.h, which config.h includes),
+// so the library's classes keep their layout; everything matrix-free here
+// names its width (Lanes), and deal.II's MatrixFree is instantiated for it
+// at the end of this file from the library's .templates.h files.
+#ifdef RELAX_MATRIX_FREE_SIMD
+#  undef DEAL_II_VECTORIZATION_WIDTH_IN_BITS
+#  if defined(__AVX512F__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 512
+#  elif defined(__AVX2__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 256
+#  elif defined(__SSE2__)
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 128
+#  else
+#    define DEAL_II_VECTORIZATION_WIDTH_IN_BITS 0
+#  endif
+#endif
+
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/symmetric_tensor.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/mapping_q1.h>
@@ -13,6 +39,7 @@
 #include <deal.II/lac/precondition.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/solver_gmres.h>
+#include <deal.II/lac/vector_memory.h>
 #include <deal.II/matrix_free/fe_evaluation.h>
 #include <deal.II/matrix_free/matrix_free.h>
 #include <deal.II/matrix_free/operators.h>
@@ -33,6 +60,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -44,6 +72,11 @@ namespace relax
     using namespace dealii;
     using VectorType = LinearAlgebra::distributed::Vector<double>;
 
+    /// Doubles per SIMD vector of the matrix-free kernels.
+    constexpr std::size_t simd_doubles =
+      DEAL_II_VECTORIZATION_WIDTH_IN_BITS > 0 ? DEAL_II_VECTORIZATION_WIDTH_IN_BITS / 64 : 1;
+    using Lanes = VectorizedArray<double, simd_doubles>;
+
     /// The coarsest level of the V-cycle is the finest with at most this
     /// many DoFs: it is solved by a dense LU (8 MB at this size), so that
     /// no smoother runs on levels where the drift dominates the diffusion.
@@ -51,46 +84,58 @@ namespace relax
 
     /// τ of the preconditioner (M + τA)⁻¹ of the steady-state solve
     /// A ρ = 0: GMRES on A (M + τA)⁻¹ sees the eigenvalues μ/(1 + τμ) of
-    /// M⁻¹A, between λ₁/(1 + τλ₁) and 1/τ, a spread of 1 + 1/(τλ₁); a
-    /// larger τ leaves less of M on the coarse levels, where the drift
-    /// dominates and the V-cycle contracts less. Measured on bench/fp's
-    /// problem (D = diag(1, 0.2)) at 66 049 DoFs: 296, 166, 206 GMRES
-    /// iterations for τ = 0.02, 0.1, 0.5; with D = diag(1, 0.5) at 16 641
-    /// DoFs ~25 for any τ from 0.3 to 100. At 4 225 DoFs with
-    /// D = diag(1, 0.2) (cell Péclet number ~35) no τ converged: use
-    /// `direct` on such coarse meshes.
-    constexpr double steady_state_shift = 0.1;
+    /// M⁻¹A, between λ₁/(1 + τλ₁) and 1/τ, a spread of 1 + 1/(τλ₁), so a
+    /// large τ is best once the V-cycle copes with A (the artificial
+    /// diffusion below). Measured on bench/fp's problem at 66 049 DoFs:
+    /// 31, 21, 20, 19 GMRES iterations for τ = 0.3, 1, 3, 10 (2.7 s, 1.1 s,
+    /// 0.7 s, 1.0 s); without the artificial diffusion 156 at τ = 0.1.
+    constexpr double steady_state_shift = 3;
+
+    /// The level operators of the V-cycle (not the operator GMRES solves,
+    /// so the answer is the same) get the isotropic diffusion
+    /// s |b| h/(2p) less the smallest eigenvalue of β⁻¹D where that is
+    /// positive, s = artificial_diffusion: where the drift dominates (cell
+    /// Péclet number up to ~35 on bench/fp's coarse levels), Chebyshev
+    /// smoothing around the diagonal does not contract. Measured at
+    /// 66 049 DoFs, τ = 3: 156 (s = 0, τ = 0.1), 51, 20, 21, 25 iterations
+    /// for s = 0.25, 0.5, 0.7, 1; the θ-steps are unchanged (8–10).
+    constexpr double artificial_diffusion = 0.5;
 
     /// GMRES(restart_vectors − 2): each direction is a full vector, 8 B
-    /// per DoF, but the steady state needs them: with 12 (restart 10) it
-    /// stalled at 66 049 DoFs where 20 converged in 156 iterations.
-    constexpr unsigned int restart_vectors = 20;
+    /// per DoF. With the V-cycle above the steady state takes 19–20
+    /// iterations from 6.6·10⁴ to 10⁶ DoFs with restart 8 as with 18, and
+    /// a θ-step 8–11; 10 vectors less are 80 B/DoF less peak memory.
+    constexpr unsigned int restart_vectors = 12;
 
-    /// (mass_factor M + operator_factor A) on one level of the mesh (or on
-    /// the active cells), with its coefficients at the quadrature points.
+    /// (mass_factor M + operator_factor A) on one level of the mesh, with
+    /// its coefficients at the quadrature points.
     template <int dim>
-    class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType>
+    class SystemOperator : public MatrixFreeOperators::Base<dim, VectorType, Lanes>
     {
     public:
-      using Evaluation = FEEvaluation<dim, -1, 0, 1, double>;
+      using Evaluation = FEEvaluation<dim, -1, 0, 1, double, Lanes>;
 
       /// β⁻¹D and β⁻¹divD − b at the quadrature points of every cell batch.
       void
-      evaluate_coefficients(const Landscape<dim> &landscape, const double beta)
+      evaluate_coefficients(const Landscape<dim> &landscape,
+                            const double          beta,
+                            const unsigned int    degree,
+                            const bool            with_artificial_diffusion)
       {
         const auto &data = *this->get_matrix_free();
         Evaluation  phi(data);
         const unsigned int n_q = phi.n_q_points;
         diffusion.resize(data.n_cell_batches() * n_q);
         transport.resize(data.n_cell_batches() * n_q);
+        added_diffusion.resize(with_artificial_diffusion ? data.n_cell_batches() * n_q : 0);
         for (unsigned int cell = 0; cell < data.n_cell_batches(); ++cell)
           {
             phi.reinit(cell);
             const unsigned int filled = data.n_active_entries_per_cell_batch(cell);
             for (unsigned int q = 0; q < n_q; ++q)
               {
-                const Point<dim, VectorizedArray<double>> points = phi.quadrature_point(q);
-                for (unsigned int lane = 0; lane < VectorizedArray<double>::size(); ++lane)
+                const Point<dim, Lanes> points = phi.quadrature_point(q);
+                for (unsigned int lane = 0; lane < Lanes::size(); ++lane)
                   {
                     // Empty lanes of the last batch take the first lane's
                     // values: finite, and never scattered.
@@ -99,6 +144,14 @@ namespace relax
                       x[d] = points[d][lane < filled ? lane : 0];
                     const SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
                     const Tensor<1, dim> t = landscape.diffusion_divergence(x) / beta - landscape.drift(x);
+                    if (with_artificial_diffusion)
+                      {
+                        const double h = data.get_cell_iterator(cell, lane < filled ? lane : 0)->diameter() /
+                                         std::sqrt(double(dim)) / degree;
+                        const double smallest = eigenvalues(D)[dim - 1];
+                        added_diffusion[cell * n_q + q][lane] =
+                          std::max(0.0, artificial_diffusion * t.norm() * h / 2 - smallest);
+                      }
                     for (unsigned int a = 0; a < dim; ++a)
                       {
                         transport[cell * n_q + q][a][lane] = t[a];
@@ -135,25 +188,63 @@ namespace relax
           }
       }
 
-      /// Cell-level action at the quadrature points of the batch `phi` is on.
+      /// Cell-level action at the quadrature points of the batch `phi` is
+      /// on, with this operator's factors (as a level matrix).
       void
       quadrature_kernel(Evaluation &phi) const
       {
+        combination_kernel(phi, mass_factor, operator_factor, true);
+      }
+
+      /// dst = (mass M + fokker_planck A) src, whatever the factors of this
+      /// operator as a level matrix: the finest level also serves as the
+      /// outer operator of the Krylov solver (one coefficient table, not two).
+      void
+      apply_combination(VectorType &dst, const VectorType &src, const double mass, const double fokker_planck) const
+      {
+        const std::function<void(const MatrixFree<dim, double, Lanes> &,
+                                 VectorType &,
+                                 const VectorType &,
+                                 const std::pair<unsigned int, unsigned int> &)>
+          on_cells = [&](const MatrixFree<dim, double, Lanes> &data,
+                         VectorType &                          out,
+                         const VectorType &                    in,
+                         const std::pair<unsigned int, unsigned int> &cells) {
+            Evaluation phi(data);
+            for (unsigned int cell = cells.first; cell < cells.second; ++cell)
+              {
+                phi.reinit(cell);
+                phi.read_dof_values(in);
+                combination_kernel(phi, mass, fokker_planck, false);
+                phi.distribute_local_to_global(out);
+              }
+          };
+        this->data->cell_loop(on_cells, dst, src, true);
+      }
+
+    private:
+      void
+      combination_kernel(Evaluation &  phi,
+                         const double  mass,
+                         const double  fokker_planck,
+                         const bool    as_level_matrix) const
+      {
+        const bool smoothed = as_level_matrix && !added_diffusion.empty();
         phi.evaluate(EvaluationFlags::values | EvaluationFlags::gradients);
         const std::size_t offset = std::size_t(phi.get_current_cell_index()) * phi.n_q_points;
         for (unsigned int q = 0; q < phi.n_q_points; ++q)
           {
             const auto value    = phi.get_value(q);
             const auto gradient = phi.get_gradient(q);
-            phi.submit_gradient(operator_factor * (diffusion[offset + q] * gradient +
-                                                   value * transport[offset + q]),
-                                q);
-            phi.submit_value(mass_factor * value, q);
+            auto flux = diffusion[offset + q] * gradient + value * transport[offset + q];
+            if (smoothed)
+              flux += added_diffusion[offset + q] * gradient;
+            phi.submit_gradient(fokker_planck * flux, q);
+            phi.submit_value(mass * value, q);
           }
         phi.integrate(EvaluationFlags::values | EvaluationFlags::gradients);
       }
 
-    private:
       void
       apply_add(VectorType &dst, const VectorType &src) const override
       {
@@ -161,7 +252,7 @@ namespace relax
       }
 
       void
-      local_apply(const MatrixFree<dim, double> &                  data,
+      local_apply(const MatrixFree<dim, double, Lanes> &                  data,
                   VectorType &                                     dst,
                   const VectorType &                               src,
                   const std::pair<unsigned int, unsigned int> &cells) const
@@ -176,8 +267,10 @@ namespace relax
           }
       }
 
-      AlignedVector<SymmetricTensor<2, dim, VectorizedArray<double>>> diffusion;
-      AlignedVector<Tensor<1, dim, VectorizedArray<double>>>          transport;
+      AlignedVector<SymmetricTensor<2, dim, Lanes>> diffusion;
+      AlignedVector<Tensor<1, dim, Lanes>>          transport;
+      /// The artificial diffusion of the V-cycle (empty: none).
+      AlignedVector<Lanes> added_diffusion;
       double mass_factor     = 1;
       double operator_factor = 0;
     };
@@ -236,6 +329,41 @@ namespace relax
       LAPACKFullMatrix<double> lu;
     };
 
+    /// mass M + fokker_planck A on the finest level, the operator GMRES
+    /// sees (the level matrix itself keeps the factors of the V-cycle).
+    template <int dim>
+    struct Combination
+    {
+      void
+      vmult(VectorType &dst, const VectorType &src) const
+      {
+        finest.apply_combination(dst, src, mass, fokker_planck);
+      }
+
+      const SystemOperator<dim> &finest;
+      double                     mass, fokker_planck;
+    };
+
+    /// B = A + c m mᵀ on the finest level, m = M 1 (so mᵀρ = ∫ρ): A is
+    /// singular (ρ_ss spans its null space), B is not (m is not in the
+    /// range of A, the zero-mass vectors), and B ρ_ss = c m for ρ_ss of unit
+    /// mass. GMRES on A itself stalled after its restarts on coarse meshes
+    /// (4 225 DoFs); on B it converges.
+    template <int dim>
+    struct MassBordered
+    {
+      void
+      vmult(VectorType &dst, const VectorType &src) const
+      {
+        finest.apply_combination(dst, src, 0, 1);
+        dst.add(c * (m * src), m);
+      }
+
+      const SystemOperator<dim> &finest;
+      const VectorType &         m;
+      double                     c;
+    };
+
     void
     copy_owned(const PETScWrappers::MPI::Vector &from, VectorType &to)
     {
@@ -275,23 +403,14 @@ namespace relax
       // coefficients: the MatrixFree data are made again without them (the
       // same cells in the same batches), which saves their storage.
       const auto make_data = [&](const unsigned int level, const bool with_points) {
-        typename MatrixFree<dim, double>::AdditionalData data;
-        data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
+        typename MatrixFree<dim, double, Lanes>::AdditionalData data;
+        data.tasks_parallel_scheme = MatrixFree<dim, double, Lanes>::AdditionalData::none;
         data.mapping_update_flags  = update_gradients | update_JxW_values;
         if (with_points)
           data.mapping_update_flags = data.mapping_update_flags | update_quadrature_points;
         data.mg_level = level;
         return data;
       };
-      {
-        auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
-        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, true));
-        fine.initialize(matrix_free);
-        fine.evaluate_coefficients(landscape, beta);
-        matrix_free->reinit(mapping, dofs, space.constraints(), quadrature, make_data(numbers::invalid_unsigned_int, false));
-        fine.initialize(matrix_free);
-      }
-
       finest_level = space.triangulation().n_global_levels() - 1;
       coarse_level = 0;
       for (unsigned int level = 0; level <= finest_level; ++level)
@@ -306,17 +425,42 @@ namespace relax
           AffineConstraints<double> none;
           none.reinit(relevant);
           none.close();
-          auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
+          auto matrix_free = std::make_shared<MatrixFree<dim, double, Lanes>>();
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
           levels[level].initialize(matrix_free, mg_constrained, level);
-          levels[level].evaluate_coefficients(landscape, beta);
+          levels[level].evaluate_coefficients(landscape, beta, space.fe().degree, true);
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
           levels[level].initialize(matrix_free, mg_constrained, level);
         }
       transfer.initialize_constraints(mg_constrained);
       transfer.build(dofs);
-      fine.initialize_dof_vector(solution);
-      fine.initialize_dof_vector(right_hand_side);
+      levels[finest_level].initialize_dof_vector(solution);
+      levels[finest_level].initialize_dof_vector(right_hand_side);
+      check_finest_level_numbering();
+    }
+
+    /// The vectors of the solver (numbered as the active cells' DoFs)
+    /// are used as vectors of the finest level: on a uniformly refined
+    /// mesh deal.II numbers both the same way; checked, not assumed.
+    void
+    check_finest_level_numbering() const
+    {
+      const DoFHandler<dim> &dofs = space.dof_handler();
+      bool same = dofs.locally_owned_dofs() == dofs.locally_owned_mg_dofs(finest_level);
+      std::vector<types::global_dof_index> active(space.fe().n_dofs_per_cell()), level(active.size());
+      for (const auto &cell : dofs.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            same = same && cell->level() == int(finest_level);
+            if (!same)
+              break;
+            cell->get_dof_indices(active);
+            cell->get_mg_dof_indices(level);
+            same = active == level;
+          }
+      if (Utilities::MPI::min(int(same), space.communicator()) == 0)
+        throw std::runtime_error("matrix-free: the DoFs of the finest level are not numbered as the active "
+                                 "DoFs (a mesh that is not uniformly refined?)");
     }
 
     /// The levels, their smoothers and the coarse LU for M + c A.
@@ -326,7 +470,6 @@ namespace relax
       if (c == factor)
         return;
       factor = c;
-      fine.set_factors(1, c);
       MGLevelObject<typename Smoother::AdditionalData> smoother_data(coarse_level, finest_level);
       for (unsigned int level = coarse_level; level <= finest_level; ++level)
         {
@@ -350,9 +493,11 @@ namespace relax
       coarse.factorise(levels[coarse_level], space.communicator());
     }
 
-    /// (M + factor A) x = b by GMRES with the V-cycle; x the initial guess.
+    /// system x = b by GMRES with the V-cycle of M + factor A; x the
+    /// initial guess.
+    template <typename Operator>
     unsigned int
-    solve(VectorType &x, const VectorType &b)
+    solve(const Operator &system, VectorType &x, const VectorType &b)
     {
       const double norm = b.l2_norm();
       if (norm == 0)
@@ -369,7 +514,7 @@ namespace relax
                                     typename SolverGMRES<VectorType>::AdditionalData(restart_vectors, true));
       try
         {
-          gmres.solve(fine, x, b, preconditioner);
+          gmres.solve(system, x, b, preconditioner);
         }
       catch (const SolverControl::NoConvergence &failure)
         {
@@ -383,7 +528,6 @@ namespace relax
     const ScalarSpace<dim> &          space;
     LinearSolverParameters            parameters;
     MappingQ1<dim>                    mapping;
-    SystemOperator<dim>               fine;
     unsigned int                      coarse_level = 0, finest_level = 0;
     MGConstrainedDoFs                 mg_constrained;
     MGLevelObject<SystemOperator<dim>> levels;
@@ -403,7 +547,14 @@ namespace relax
   {}
 
   template <int dim>
-  FokkerPlanckMatrixFree<dim>::~FokkerPlanckMatrixFree() = default;
+  FokkerPlanckMatrixFree<dim>::~FokkerPlanckMatrixFree()
+  {
+    implementation.reset();
+    // GMRES and the smoothers' eigenvalue estimates take their vectors
+    // from deal.II's pool, which keeps them after use; given back here so
+    // that what follows (the output) reuses the memory.
+    GrowingVectorMemory<VectorType>::release_unused_memory();
+  }
 
   template <int dim>
   void
@@ -414,9 +565,7 @@ namespace relax
   {
     Implementation &self = *implementation;
     copy_owned(src, self.solution);
-    self.fine.set_factors(mass_factor, operator_factor);
-    self.fine.vmult(self.right_hand_side, self.solution);
-    self.fine.set_factors(1, self.factor);
+    self.levels[self.finest_level].apply_combination(self.right_hand_side, self.solution, mass_factor, operator_factor);
     copy_owned(self.right_hand_side, dst);
   }
 
@@ -427,29 +576,27 @@ namespace relax
     Implementation &self = *implementation;
     const double    tau  = steady_state_shift;
     self.prepare(tau);
-    VectorType &rho = self.solution, &residual = self.right_hand_side;
-    VectorType  correction;
-    self.fine.initialize_dof_vector(correction);
-    // From the uniform density (its mass is Σ_i (M 1)_i = ∫1):
-    // A δ = −A ρ₀, consistent (the range of A is the zero-mass vectors).
+    const SystemOperator<dim> &finest = self.levels[self.finest_level];
+    VectorType &m = self.solution, &residual = self.right_hand_side;
+    VectorType  rho;
+    finest.initialize_dof_vector(rho);
     rho = 1;
-    self.fine.set_factors(1, 0);
-    self.fine.vmult(residual, rho);
-    rho /= residual.mean_value() * residual.size();
-    self.fine.set_factors(0, -1);
-    self.fine.vmult(residual, rho);
-    self.fine.set_factors(0, 1);
-    const unsigned int iterations = self.solve(correction, residual);
-    rho += correction;
-    // Mass of ρ: Σ_i (M ρ)_i.
-    self.fine.set_factors(1, 0);
-    self.fine.vmult(residual, rho);
-    const double mass = residual.mean_value() * residual.size();
+    finest.apply_combination(m, rho, 1, 0);
+    const double volume = m.mean_value() * m.size(); // mᵀ1 = ∫1
+    // c = 1/(τ|Ω|) puts the eigenvalue of the bordered direction among
+    // those of A (M + τA)⁻¹, which reach 1/τ.
+    const MassBordered<dim> system{finest, m, 1 / (tau * volume)};
+    // From the uniform density ρ₀ = 1/|Ω| (unit mass): B δ = c m − B ρ₀ = −A ρ₀.
+    rho = 1 / volume;
+    finest.apply_combination(residual, rho, 0, -1);
+    rho = 0;
+    const unsigned int iterations = self.solve(system, rho, residual);
+    rho.add(1 / volume);
+    const double mass = m * rho;
     if (!(std::isfinite(mass) && mass > 0))
       throw std::runtime_error("the matrix-free steady state gave a density of mass " +
                                std::to_string(mass));
     rho /= mass;
-    self.fine.set_factors(1, tau);
     copy_owned(rho, owned_rho_ss);
     return iterations;
   }
@@ -461,14 +608,47 @@ namespace relax
     Implementation &self = *implementation;
     self.prepare(theta * time_step);
     copy_owned(u, self.solution);
-    self.fine.set_factors(1, -(1 - theta) * time_step);
-    self.fine.vmult(self.right_hand_side, self.solution);
-    self.fine.set_factors(1, theta * time_step);
-    const unsigned int iterations = self.solve(self.solution, self.right_hand_side);
+    self.levels[self.finest_level].apply_combination(self.right_hand_side, self.solution, 1, -(1 - theta) * time_step);
+    const unsigned int iterations =
+      self.solve(Combination<dim>{self.levels[self.finest_level], 1, theta * time_step}, self.solution, self.right_hand_side);
     copy_owned(self.solution, u);
     return iterations;
   }
 
+} // namespace relax
+
+#if DEAL_II_VECTORIZATION_WIDTH_IN_BITS > 0
+#  include <deal.II/matrix_free/dof_info.templates.h>
+#  include <deal.II/matrix_free/evaluation_template_factory.templates.h>
+// deal.II 9.4's face factory reuses the include guard of the cell factory.
+#  undef dealii_matrix_free_evaluation_template_factory_templates_h
+#  include <deal.II/matrix_free/evaluation_template_face_factory.templates.h>
+#  include <deal.II/matrix_free/evaluation_template_factory_hanging_nodes.templates.h>
+#  include <deal.II/matrix_free/mapping_info.templates.h>
+#  include <deal.II/matrix_free/matrix_free.templates.h>
+#  include <deal.II/matrix_free/shape_info.templates.h>
+
+namespace dealii
+{
+  template class MatrixFree<2, double, relax::Lanes>;
+  template class MatrixFree<3, double, relax::Lanes>;
+  // FEEvaluation's kernels, and those referenced by its and
+  // MatrixFreeTools::compute_diagonal's general paths (hanging nodes,
+  // faces) though never run here.
+  template struct internal::FEEvaluationHangingNodesFactory<1, double, relax::Lanes>;
+  template struct internal::FEEvaluationHangingNodesFactory<2, double, relax::Lanes>;
+  template struct internal::FEEvaluationHangingNodesFactory<3, double, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<1, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<2, relax::Lanes>;
+  template struct internal::FEEvaluationFactory<3, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<1, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<2, relax::Lanes>;
+  template struct internal::FEFaceEvaluationFactory<3, relax::Lanes>;
+} // namespace dealii
+#endif
+
+namespace relax
+{
   // dim 1 only for the solver template: its parameters refuse it (the 1-D
   // mesh has no level hierarchy).
   template class FokkerPlanckMatrixFree<1>;

@@ -29,15 +29,17 @@ namespace relax
    * a(ρ, v) = ∫ (β⁻¹ D∇ρ + ρ (β⁻¹ divD − b)) · ∇v, the form of
    * assemble_fokker_planck_operator, and m(ρ, v) = ∫ ρ v, both with the
    * quadrature of the assembled matrices; β⁻¹D and β⁻¹divD − b are
-   * evaluated once, at the quadrature points of every level of the mesh.
+   * evaluated once, at the quadrature points of every level of the mesh
+   * (the finest level is also the operator of the Krylov solver).
    *
-   * Systems (M + c A) x = y are solved by GMRES (restart 18, right
+   * Systems (M + c A) x = y are solved by GMRES (restart 10, right
    * preconditioned so that the tolerance bounds the true residual) with a
    * geometric multigrid V-cycle: Chebyshev smoothing around the diagonal
-   * on the levels, a dense LU on the coarsest level used (the finest one
-   * with at most ~1000 DoFs). The space must be made with
-   * `matrix_free = true` (a mesh with its level hierarchy, no hanging
-   * nodes, not periodic; dim 2 or 3).
+   * on the levels, whose operators get an artificial diffusion where the
+   * drift dominates, and a dense LU on the coarsest level used (the finest
+   * one with at most ~1000 DoFs). The space must be made with
+   * `matrix_free = true` (a uniformly refined mesh with its level
+   * hierarchy, not periodic; dim 2 or 3).
    */
   template <int dim>
   class FokkerPlanckMatrixFree
@@ -57,9 +59,10 @@ namespace relax
           double                                    operator_factor) const;
 
     /// The normalised null vector of A: from the uniform density ρ₀,
-    /// A δ = −A ρ₀ by GMRES preconditioned with the V-cycle of M + τA (A is
-    /// singular but the system consistent), ρ₀ + δ normalised to unit
-    /// mass. Returns the GMRES iterations.
+    /// (A + c m mᵀ) δ = −A ρ₀ (m = M 1, which makes the singular A regular
+    /// without changing the answer) by GMRES preconditioned with the V-cycle
+    /// of M + τA, ρ₀ + δ normalised to unit mass. Returns the GMRES
+    /// iterations.
     unsigned int
     steady_state(dealii::PETScWrappers::MPI::Vector &owned_rho_ss);
 
