@@ -38,7 +38,7 @@ namespace relax
       inverse(const Matrix2 &a)
       {
         const double det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
-        return {{{a[1][1] / det, -a[0][1] / det}, {-a[1][0] / det, a[0][0] / det}}};
+        return {{{{a[1][1] / det, -a[0][1] / det}}, {{-a[1][0] / det, a[0][0] / det}}}};
       }
 
       /// The stationary covariance of dx = −Ax dt + sqrt(2TD) dW: the
@@ -64,7 +64,7 @@ namespace relax
                 replaced[i][j] = j == k ? r[i] : m[i][j];
             s[k] = det3(replaced) / det3(m);
           }
-        return {{{s[0], s[1]}, {s[1], s[2]}}};
+        return {{{{s[0], s[1]}}, {{s[1], s[2]}}}};
       }
 
       std::string
@@ -123,15 +123,15 @@ namespace relax
       potential_vs_f(Context &context)
       {
         const double  beta = 2;
-        const Matrix2 A{{{1, 0.5}, {0.5, 2}}};
+        const Matrix2 A{{{{1, 0.5}}, {{0.5, 2}}}};
         struct Case
         {
           std::string name, label;
           Matrix2     D;
         };
-        const std::vector<Case> cases = {{"ou_isotropic", "D = I", {{{1, 0}, {0, 1}}}},
+        const std::vector<Case> cases = {{"ou_isotropic", "D = I", {{{{1, 0}}, {{0, 1}}}}},
                                          {"ou_commuting", "D = A (anisotropic, AD = DA)", A},
-                                         {"ou_noncommuting", "D = diag(1, 0.5) (AD ≠ DA)", {{{1, 0}, {0, 0.5}}}}};
+                                         {"ou_noncommuting", "D = diag(1, 0.5) (AD ≠ DA)", {{{{1, 0}}, {{0, 0.5}}}}}};
         const int refinement = context.size(6, 7);
         // Probes along a line through the minimum, not along an eigenvector.
         std::vector<double> s;
@@ -211,7 +211,7 @@ namespace relax
         std::vector<std::array<double, 3>> points;
         for (int i = -6; i <= 6; ++i)
           for (int k = -6; k <= 6; ++k)
-            points.push_back({0.25 * i, 0.25 * k, 0});
+            points.push_back({{0.25 * i, 0.25 * k, 0}});
         const auto jx = context.probe(folder, "steady_state", points, "j", 0),
                    jy = context.probe(folder, "steady_state", points, "j", 1),
                    fx = context.probe(folder, "steady_state", points, "rho_ss_j", 0),
@@ -443,7 +443,7 @@ namespace relax
         for (double x = -1.5; x <= 1.5 + 1e-12; x += 0.5)
           for (double y = -1.5; y <= 1.5 + 1e-12; y += 0.5)
             {
-              probe_points.push_back({x, y});
+              probe_points.push_back({{x, y}});
               probes += (probes.empty() ? "" : "; ") + format(x, 6) + ", " + format(y, 6);
             }
         const std::string folder = context.run(

@@ -47,7 +47,7 @@ namespace relax
               values.push_back(std::stod(field));
             if (values.size() < 2)
               continue;
-            std::array<double, 3> centre{0, 0, 0};
+            std::array<double, 3> centre{{0, 0, 0}};
             for (std::size_t d = 0; d + 1 < values.size(); ++d)
               centre[d] = values[d];
             centres.push_back(centre);
