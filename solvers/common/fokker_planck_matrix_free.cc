@@ -115,19 +115,17 @@ namespace relax
     public:
       using Evaluation = FEEvaluation<dim, -1, 0, 1, double, Lanes>;
 
-      /// β⁻¹D and β⁻¹divD − b at the quadrature points of every cell batch.
+      /// β⁻¹D and β⁻¹divD − b at the quadrature points of every cell batch,
+      /// and the V-cycle's artificial diffusion.
       void
-      evaluate_coefficients(const Landscape<dim> &landscape,
-                            const double          beta,
-                            const unsigned int    degree,
-                            const bool            with_artificial_diffusion)
+      evaluate_coefficients(const Landscape<dim> &landscape, const double beta, const unsigned int degree)
       {
         const auto &data = *this->get_matrix_free();
         Evaluation  phi(data);
         const unsigned int n_q = phi.n_q_points;
         diffusion.resize(data.n_cell_batches() * n_q);
         transport.resize(data.n_cell_batches() * n_q);
-        added_diffusion.resize(with_artificial_diffusion ? data.n_cell_batches() * n_q : 0);
+        added_diffusion.resize(data.n_cell_batches() * n_q);
         for (unsigned int cell = 0; cell < data.n_cell_batches(); ++cell)
           {
             phi.reinit(cell);
@@ -144,14 +142,11 @@ namespace relax
                       x[d] = points[d][lane < filled ? lane : 0];
                     const SymmetricTensor<2, dim> D = landscape.diffusion(x) / beta;
                     const Tensor<1, dim> t = landscape.diffusion_divergence(x) / beta - landscape.drift(x);
-                    if (with_artificial_diffusion)
-                      {
-                        const double h = data.get_cell_iterator(cell, lane < filled ? lane : 0)->diameter() /
-                                         std::sqrt(double(dim)) / degree;
-                        const double smallest = eigenvalues(D)[dim - 1];
-                        added_diffusion[cell * n_q + q][lane] =
-                          std::max(0.0, artificial_diffusion * t.norm() * h / 2 - smallest);
-                      }
+                    const double h = data.get_cell_iterator(cell, lane < filled ? lane : 0)->diameter() /
+                                     std::sqrt(double(dim)) / degree;
+                    const double smallest = eigenvalues(D)[dim - 1];
+                    added_diffusion[cell * n_q + q][lane] =
+                      std::max(0.0, artificial_diffusion * t.norm() * h / 2 - smallest);
                     for (unsigned int a = 0; a < dim; ++a)
                       {
                         transport[cell * n_q + q][a][lane] = t[a];
@@ -202,6 +197,20 @@ namespace relax
       void
       apply_combination(VectorType &dst, const VectorType &src, const double mass, const double fokker_planck) const
       {
+        loop_over_cells(dst, src, mass, fokker_planck, false, true);
+      }
+
+    private:
+      /// dst (+)= (mass M + fokker_planck A) src, cell by cell; with the
+      /// V-cycle's artificial diffusion when `as_level_matrix`.
+      void
+      loop_over_cells(VectorType &       dst,
+                      const VectorType & src,
+                      const double       mass,
+                      const double       fokker_planck,
+                      const bool         as_level_matrix,
+                      const bool         zero_destination) const
+      {
         const std::function<void(const MatrixFree<dim, double, Lanes> &,
                                  VectorType &,
                                  const VectorType &,
@@ -215,21 +224,19 @@ namespace relax
               {
                 phi.reinit(cell);
                 phi.read_dof_values(in);
-                combination_kernel(phi, mass, fokker_planck, false);
+                combination_kernel(phi, mass, fokker_planck, as_level_matrix);
                 phi.distribute_local_to_global(out);
               }
           };
-        this->data->cell_loop(on_cells, dst, src, true);
+        this->data->cell_loop(on_cells, dst, src, zero_destination);
       }
 
-    private:
       void
       combination_kernel(Evaluation &  phi,
                          const double  mass,
                          const double  fokker_planck,
                          const bool    as_level_matrix) const
       {
-        const bool smoothed = as_level_matrix && !added_diffusion.empty();
         phi.evaluate(EvaluationFlags::values | EvaluationFlags::gradients);
         const std::size_t offset = std::size_t(phi.get_current_cell_index()) * phi.n_q_points;
         for (unsigned int q = 0; q < phi.n_q_points; ++q)
@@ -237,7 +244,7 @@ namespace relax
             const auto value    = phi.get_value(q);
             const auto gradient = phi.get_gradient(q);
             auto flux = diffusion[offset + q] * gradient + value * transport[offset + q];
-            if (smoothed)
+            if (as_level_matrix)
               flux += added_diffusion[offset + q] * gradient;
             phi.submit_gradient(fokker_planck * flux, q);
             phi.submit_value(mass * value, q);
@@ -248,28 +255,12 @@ namespace relax
       void
       apply_add(VectorType &dst, const VectorType &src) const override
       {
-        this->data->cell_loop(&SystemOperator::local_apply, this, dst, src);
-      }
-
-      void
-      local_apply(const MatrixFree<dim, double, Lanes> &                  data,
-                  VectorType &                                     dst,
-                  const VectorType &                               src,
-                  const std::pair<unsigned int, unsigned int> &cells) const
-      {
-        Evaluation phi(data);
-        for (unsigned int cell = cells.first; cell < cells.second; ++cell)
-          {
-            phi.reinit(cell);
-            phi.read_dof_values(src);
-            quadrature_kernel(phi);
-            phi.distribute_local_to_global(dst);
-          }
+        loop_over_cells(dst, src, mass_factor, operator_factor, true, false);
       }
 
       AlignedVector<SymmetricTensor<2, dim, Lanes>> diffusion;
       AlignedVector<Tensor<1, dim, Lanes>>          transport;
-      /// The artificial diffusion of the V-cycle (empty: none).
+      /// The artificial diffusion of the V-cycle (level matrix only).
       AlignedVector<Lanes> added_diffusion;
       double mass_factor     = 1;
       double operator_factor = 0;
@@ -428,7 +419,7 @@ namespace relax
           auto matrix_free = std::make_shared<MatrixFree<dim, double, Lanes>>();
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, true));
           levels[level].initialize(matrix_free, mg_constrained, level);
-          levels[level].evaluate_coefficients(landscape, beta, space.fe().degree, true);
+          levels[level].evaluate_coefficients(landscape, beta, space.fe().degree);
           matrix_free->reinit(mapping, dofs, none, quadrature, make_data(level, false));
           levels[level].initialize(matrix_free, mg_constrained, level);
         }
