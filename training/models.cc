@@ -2,24 +2,12 @@
 
 #include "problems/named_choice.h"
 #include "problems/perceptron.h"
+#include "solvers/common/blas.h"
 #include "training/random.h"
-
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-
-// The Fortran BLAS interface, which only a BLAS library provides: the
-// cblas_* names also exist in GSL's libgslcblas (which deal.II pulls in),
-// and whichever comes first in the link order would win.
-extern "C" void
-dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
-       const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
-       const double *beta, double *c, const int *ldc);
-extern "C" void
-sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
-       const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
-       const float *beta, float *c, const int *ldc);
 
 namespace relax
 {

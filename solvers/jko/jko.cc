@@ -1,7 +1,7 @@
 // Solver `jko`: the Jordan–Kinderlehrer–Otto scheme
 // ρ_{k+1} = argmin_ρ J(ρ) + W₂²(ρ, ρ_k)/(2τ), J(ρ) = E_ρ[f] − β⁻¹H(ρ)
-// (SCIENCE.md §5), by entropic JKO steps with the Gibbs kernel applied as
-// heat steps on the mesh (solvers/common/entropic_transport), on the same
+// (SCIENCE.md §5), by entropic JKO steps with the Gibbs kernel on the mesh,
+// exact or as heat steps (solvers/common/entropic_transport), on the same
 // Q1 space as the Fokker–Planck solver. Beside the iterates it advances the
 // Fokker–Planck equation on the same mesh, twice: with D = I (of which JKO
 // is the W₂ gradient flow) and with the landscape's D(x) (whose KL to its
@@ -71,6 +71,17 @@ namespace relax
                         Patterns::Bool(),
                         "Run each step with the temperature β⁻¹ − γ/(4τ), so that "
                         "the entropic blur does not show to first order.");
+      prm.declare_entry("Gibbs kernel",
+                        "automatic",
+                        Patterns::Selection("automatic|exact|heat steps"),
+                        "exact: the kernel exp(−|x − y|²/γ) itself, applied one axis "
+                        "at a time as log-sum-exps along the grid lines (a uniform "
+                        "grid: Q1 on equal cells of the box or torus); no error in "
+                        "the cost, N(n₁ + … + n_d) exponentials per application. "
+                        "heat steps: `heat steps per kernel` θ-steps of the heat "
+                        "equation, any mesh; errors in the cost as given there. "
+                        "automatic: exact where the mesh allows it. The anisotropic "
+                        "JKO's kernel is always heat steps (the metric D⁻¹).");
       prm.declare_entry("heat steps per kernel",
                         "10",
                         Patterns::Integer(0),
@@ -174,6 +185,7 @@ namespace relax
       InitialDensity<dim>               initial_density;
       double                            blur_fraction = 0.25;
       bool                              compensate    = true;
+      KernelMethod                      kernel_method = KernelMethod::automatic;
       unsigned int                      heat_steps    = 10;
       SinkhornControl                   sinkhorn;
       bool                              with_step_distance = true;
@@ -219,6 +231,12 @@ namespace relax
       initial_density.parse_parameters(prm, "/jko");
       blur_fraction      = prm.get_double("entropic blur fraction");
       compensate         = prm.get_bool("compensate entropic blur");
+      {
+        const std::string method = prm.get("Gibbs kernel");
+        kernel_method            = method == "exact"      ? KernelMethod::exact :
+                                   method == "heat steps" ? KernelMethod::heat_steps :
+                                                            KernelMethod::automatic;
+      }
       heat_steps         = prm.get_integer("heat steps per kernel");
       sinkhorn.tolerance = prm.get_double("Sinkhorn tolerance");
       sinkhorn.max_iterations = prm.get_integer("max Sinkhorn iterations");
@@ -243,8 +261,9 @@ namespace relax
         throw InputError("/jko/Sinkhorn tolerance", "must be positive");
       if (mesh.degree != 1)
         throw InputError("/Mesh/degree",
-                         "the jko solver needs degree 1 (Q1 with a lumped mass keeps "
-                         "the heat-step Gibbs kernel positive)");
+                         "the jko solver needs degree 1 (Q1 with a lumped mass: the "
+                         "quadrature of the exact kernel, and what keeps the heat-step "
+                         "kernel positive)");
       if (study_steps.size() == 1)
         throw InputError("/jko/convergence time steps", "give at least two time steps, or none");
       for (std::size_t n = 0; n < study_steps.size(); ++n)
@@ -273,7 +292,7 @@ namespace relax
     {
       if (!kernel || kernel_tau != tau)
         {
-          kernel     = std::make_unique<GibbsKernel<dim>>(*space, entropic_parameter(tau), heat_steps, linear_solver);
+          kernel = make_gibbs_kernel(*space, entropic_parameter(tau), kernel_method, heat_steps, linear_solver);
           kernel_tau = tau;
         }
       return kernel;
@@ -364,7 +383,7 @@ namespace relax
               // (tests/regression/jko_variable_D_1d.prm): the distance to
               // FP with D(x) falls linearly in τ; with (c/(2β)) log det D
               // subtracted from Φ it stays at 0.0155 (∝ c).
-              kernel_D = std::make_unique<GibbsKernel<dim>>(
+              kernel_D = std::make_unique<HeatStepKernel<dim>>(
                 *space, entropic_parameter(tau), heat_steps, linear_solver,
                 [this](const Point<dim> &x) { return landscape->diffusion(x); });
               kernel_D_tau = tau;
@@ -542,11 +561,11 @@ namespace relax
           PVector u = space->owned_vector(), next = space->owned_vector();
           PVector la = space->owned_vector(), lb = space->owned_vector();
           initial_density.interpolate(*space, u);
-          GibbsKernel<dim> study_kernel(*space, entropic_parameter(tau), heat_steps, linear_solver);
+          const auto study_kernel = make_gibbs_kernel(*space, entropic_parameter(tau), kernel_method, heat_steps, linear_solver);
           unsigned long iterations = 0;
           for (unsigned int k = 0; k < n; ++k)
             {
-              iterations += entropic_jko_step(study_kernel, u, f_nodal, tau, step_temperature(tau), sinkhorn, la, lb, next).iterations;
+              iterations += entropic_jko_step(*study_kernel, u, f_nodal, tau, step_temperature(tau), sinkhorn, la, lb, next).iterations;
               u = next;
             }
           errors.push_back(l2_distance(u, reference));
@@ -573,6 +592,7 @@ namespace relax
 
       const double tau   = time_parameters.time_step;
       const double gamma = entropic_parameter(tau);
+      const auto * heat_step_kernel = dynamic_cast<const HeatStepKernel<dim> *>(kernel.get());
       const bool   heat  = global_max(f_nodal).value == 0 && global_min(f_nodal).value == 0;
       const auto   J = table.column("J"), fp_kl = table.column("anisotropic FP KL"),
                  mass = table.column("mass"), smallest = table.column("min rho");
@@ -657,8 +677,9 @@ namespace relax
         .set("step temperature", step_temperature(tau))
         .set("kernel standard deviation sqrt(gamma/2)", std::sqrt(gamma / 2))
         .set("h", space->mesh_size())
-        .set("heat steps per kernel", kernel ? kernel->heat_steps() : heat_steps)
-        .set("kernel theta", kernel ? kernel->theta() : 1.0)
+        .set("Gibbs kernel", !kernel ? "none" : heat_step_kernel ? "heat steps" : "exact")
+        .set("heat steps per kernel", heat_step_kernel ? heat_step_kernel->heat_steps() : 0u)
+        .set("kernel theta", heat_step_kernel ? heat_step_kernel->theta() : 1.0)
         .set("heat equation", heat)
         .set("steps", loop.n_steps())
         .set("final time", table.last("time"))
@@ -696,7 +717,8 @@ namespace relax
         std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, τ = " << tau << ", γ = " << gamma
                   << " (blur γ/(4τ) = " << gamma / (4 * tau) << (compensate ? ", compensated" : "")
                   << "), kernel width " << std::sqrt(gamma / 2) << " = "
-                  << std::sqrt(gamma / 2) / h << " h; "
+                  << std::sqrt(gamma / 2) / h << " h, "
+                  << (heat_step_kernel ? "as heat steps" : "exact") << "; "
                   << total_sinkhorn_iterations << " Sinkhorn iterations" << std::endl;
     }
 
@@ -713,7 +735,7 @@ namespace relax
                         "jko",
                         "JKO steps ρ_{k+1} = argmin J(ρ) + W₂²(ρ, ρ_k)/(2τ), "
                         "J = E_ρ[f] − β⁻¹H(ρ), by entropic transport with the Gibbs "
-                        "kernel as heat steps on the mesh; compared with the "
+                        "kernel on the mesh (exact on uniform grids, or heat steps); compared with the "
                         "Fokker–Planck solution on the same mesh, with the claims "
                         "of the W₂ gradient-flow picture checked in summary.json.",
                         &declare_jko_parameters,
