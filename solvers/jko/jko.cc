@@ -85,7 +85,8 @@ namespace relax
       prm.declare_entry("heat steps per kernel",
                         "10",
                         Patterns::Integer(0),
-                        "L: the Gibbs kernel is L heat θ-steps of time γ/(4L), θ the "
+                        "L, with `Gibbs kernel = heat steps` and for the anisotropic "
+                        "JKO: the Gibbs kernel is L heat θ-steps of time γ/(4L), θ the "
                         "most accurate that keeps the kernel positive (summary.json: "
                         "kernel theta). The squared cost of a displacement d is "
                         "underestimated by the relative amount ≈ d²((2θ − 1)/(2γL) + "
