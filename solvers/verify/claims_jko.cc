@@ -90,7 +90,7 @@ namespace relax
                            format(tau) + "); J and KL monotone: " + monotone;
             row.expected = "order 1 ± 0.3 between consecutive τ; J and KL never increase";
             row.pass     = pass;
-            row.details  = "jko (entropic JKO with heat-step kernels, Q1, 2^" + std::to_string(refinement) +
+            row.details  = "jko (entropic JKO with the exact Gibbs kernel, Q1, 2^" + std::to_string(refinement) +
                           " cells), " + c.detail + ", against the Crank–Nicolson Fokker–Planck solution on the "
                           "same mesh; τ = 0.04, 0.02, 0.01 (γ tied to τ, the entropic blur compensated).";
             rows.push_back(row);
