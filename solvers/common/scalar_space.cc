@@ -201,7 +201,7 @@ namespace relax
 
   template <int dim>
   dealii::PETScWrappers::MPI::Vector
-  ScalarSpace<dim>::landscape_field(const Landscape<dim> &landscape) const
+  ScalarSpace<dim>::landscape_nodal(const Landscape<dim> &landscape) const
   {
     using namespace dealii;
     PETScWrappers::MPI::Vector owned = owned_vector();
@@ -209,8 +209,16 @@ namespace relax
                              ScalarFunctionFromFunctionObject<dim>(
                                [&](const Point<dim> &x) { return landscape.value(x); }),
                              owned);
-    PETScWrappers::MPI::Vector field = ghosted_vector();
-    field                            = owned;
+    constraint_set.distribute(owned);
+    return owned;
+  }
+
+  template <int dim>
+  dealii::PETScWrappers::MPI::Vector
+  ScalarSpace<dim>::landscape_field(const Landscape<dim> &landscape) const
+  {
+    dealii::PETScWrappers::MPI::Vector field = ghosted_vector();
+    field                                    = landscape_nodal(landscape);
     return field;
   }
 

@@ -125,6 +125,10 @@ namespace relax
     dealii::Point<dim>
     support_point(dealii::types::global_dof_index index) const;
 
+    /// The landscape's f interpolated at the support points (owned
+    /// entries, constraints distributed).
+    dealii::PETScWrappers::MPI::Vector
+    landscape_nodal(const Landscape<dim> &landscape) const;
     /// The landscape's f interpolated at the support points, with ghost
     /// entries: the f beside a solver's fields in its output.
     dealii::PETScWrappers::MPI::Vector

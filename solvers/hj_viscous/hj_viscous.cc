@@ -314,11 +314,7 @@ namespace relax
     {
       space->create(mesh.refinement);
       setup_system();
-      PETScWrappers::MPI::Vector f = space->owned_vector();
-      VectorTools::interpolate(space->dof_handler(),
-                               ScalarFunctionFromFunctionObject<dim>(
-                                 [&](const Point<dim> &x) { return landscape->value(x); }),
-                               f);
+      const PETScWrappers::MPI::Vector f = space->landscape_nodal(*landscape);
       f_min = global_min(f).value;
       if (method == "newton")
         state = f;

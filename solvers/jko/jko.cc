@@ -303,12 +303,7 @@ namespace relax
     void
     JkoProblem<dim>::setup_system()
     {
-      f_nodal = space->owned_vector();
-      VectorTools::interpolate(space->dof_handler(),
-                               ScalarFunctionFromFunctionObject<dim>(
-                                 [&](const Point<dim> &x) { return landscape->value(x); }),
-                               f_nodal);
-      space->constraints().distribute(f_nodal);
+      f_nodal         = space->landscape_nodal(*landscape);
       f_at_quadrature = landscape_at_quadrature_points(space->dof_handler(), *landscape);
       // Fokker–Planck with D = I (the W₂ gradient flow of J) and with the
       // landscape's D, and their steady states.
