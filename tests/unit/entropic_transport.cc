@@ -361,3 +361,27 @@ BOOST_AUTO_TEST_CASE(wasserstein_exact_kernel_on_the_torus)
   BOOST_TEST_MESSAGE("torus translation: W2^2 " << std::setprecision(10) << estimate << " against 0.36");
   BOOST_TEST(std::abs(estimate - 0.36) <= 1e-6);
 }
+
+BOOST_AUTO_TEST_CASE(wasserstein_heat_steps_3d)
+{
+  // The heat-step kernel in 3-D, where Crandall's θ uses the direction
+  // average c = 7/5 of the lumped Q1 mesh term: against the closed form of
+  // S_γ, measured 0.67 % and 0.041 % at h = 5/16 and 5/32 (order 4.0, as
+  // in 1-D: the θ cancels the O(h²) term). γ = 0.32 keeps the kernel (width 0.4) off the
+  // box's faces, whose reflection a larger γ would add.
+  Tensor<1, 3> m1, m2;
+  Tensor<2, 3> S1, S2;
+  m1[0]    = -0.1;
+  m2[0]    = 0.1;
+  m2[2]    = 0.1;
+  S1[0][0] = 0.2;
+  S1[1][1] = 0.15;
+  S1[2][2] = 0.12;
+  S2[0][0] = 0.15;
+  S2[1][1] = 0.2;
+  S2[2][2] = 0.15;
+  S2[0][1] = S2[1][0] = 0.02;
+  const auto e = w2_errors<3>({{4, 0.32}, {5, 0.32}}, 2.5, m1, S1, m2, S2);
+  BOOST_TEST(order(e[0][0], e[1][0], 2) >= 3);
+  BOOST_TEST(e[1][0] <= 1e-3);
+}
