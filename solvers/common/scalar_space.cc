@@ -3,11 +3,14 @@
 #include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/grid_refinement.h>
+#include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q1.h>
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/error_estimator.h>
 #include <deal.II/numerics/vector_tools.h>
 
 #include <malloc.h>
@@ -32,7 +35,34 @@ namespace relax
     dofs.clear();
     mesh = make_triangulation<dim>(comm, matrix_free);
     build_mesh(*mesh, box, refinement);
+    coarsest_level = mesh->n_global_levels() - 1;
     setup();
+  }
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::refine(const dealii::PETScWrappers::MPI::Vector &field,
+                           const double                              refine_fraction,
+                           const double                              coarsen_fraction)
+  {
+    using namespace dealii;
+    if constexpr (dim == 1)
+      throw std::logic_error("ScalarSpace::refine: adaptive meshes are 2-D and 3-D only");
+    else
+      {
+        if (matrix_free)
+          throw std::logic_error("ScalarSpace::refine: not with matrix-free multigrid levels");
+        Vector<float> indicators(mesh->n_active_cells());
+        KellyErrorEstimator<dim>::estimate(dofs, QGauss<dim - 1>(element.degree + 1), {}, field, indicators);
+        auto &distributed = dynamic_cast<parallel::distributed::Triangulation<dim> &>(*mesh);
+        parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(distributed, indicators,
+                                                                               refine_fraction, coarsen_fraction);
+        for (const auto &cell : mesh->active_cell_iterators())
+          if (cell->is_locally_owned() && cell->level() <= int(coarsest_level))
+            cell->clear_coarsen_flag();
+        mesh->execute_coarsening_and_refinement();
+        setup();
+      }
   }
 
   template <int dim>
@@ -59,6 +89,8 @@ namespace relax
     DoFTools::extract_locally_relevant_dofs(dofs, relevant_dofs);
     constraint_set.clear();
     constraint_set.reinit(relevant_dofs);
+    // Hanging nodes first: the periodic constraints may then refer to them.
+    DoFTools::make_hanging_node_constraints(dofs, constraint_set);
     add_periodicity_constraints(dofs, box, constraint_set);
     constraint_set.close();
 

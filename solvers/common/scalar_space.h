@@ -38,6 +38,14 @@ namespace relax
     /// everything on it.
     void
     load(const std::string &prefix);
+    /// Refines the fraction `refine_fraction` of the cells with the
+    /// largest Kelly indicators of `field` (ghosted), coarsens the fraction
+    /// `coarsen_fraction` with the smallest (never below the mesh that
+    /// create() made), and sets everything up again: vectors and matrices
+    /// of the old mesh are invalid after it. 2-D and 3-D (p4est), not with
+    /// `matrix_free`.
+    void
+    refine(const dealii::PETScWrappers::MPI::Vector &field, double refine_fraction, double coarsen_fraction);
 
     MPI_Comm
     communicator() const
@@ -140,6 +148,7 @@ namespace relax
 
     MPI_Comm                                     comm;
     bool                                         matrix_free;
+    unsigned int                                 coarsest_level = 0;
     Domain<dim>                                  box;
     dealii::FE_Q<dim>                            element;
     std::unique_ptr<dealii::Triangulation<dim>>  mesh;

@@ -81,6 +81,23 @@ namespace relax
                         Patterns::Integer(0),
                         "Backward Euler steps before Crank–Nicolson "
                         "(Rannacher's damped start).");
+      prm.declare_entry("steady state refinement cycles",
+                        "0",
+                        Patterns::Integer(0),
+                        "Adaptive refinement of the mesh on ρ_ss (2-D, 3-D; not with "
+                        "matrix-free): this many times, the cells with the largest "
+                        "Kelly indicators of ρ_ss are refined and the steady state "
+                        "solved again; the transient then runs on the adapted mesh. "
+                        "summary.json: `steady state/refinement cycles`.");
+      prm.declare_entry("refine fraction",
+                        "0.3",
+                        Patterns::Double(0, 1),
+                        "The fraction of the cells refined in each cycle.");
+      prm.declare_entry("coarsen fraction",
+                        "0",
+                        Patterns::Double(0, 1),
+                        "The fraction of the cells coarsened in each cycle (never "
+                        "below the initial mesh).");
       LinearSolverParameters::declare_parameters(prm, "direct", true);
       prm.declare_entry("reference steady state",
                         "",
@@ -260,6 +277,10 @@ namespace relax
       bool                            with_steady_state = true;
       bool                            with_transient    = true;
       unsigned int                    damped_steps      = 2;
+      unsigned int                    refinement_cycles = 0;
+      double                          refine_fraction   = 0.3;
+      double                          coarsen_fraction  = 0;
+      Json                            cycles = Json::array(); // per refinement cycle
       std::unique_ptr<FunctionParser<dim>> reference_steady;
       std::unique_ptr<FunctionParser<dim>> reference_solution;
       std::vector<Point<dim>>         probes;
@@ -320,6 +341,9 @@ namespace relax
       with_steady_state  = prm.get_bool("steady state");
       with_transient     = prm.get_bool("transient");
       damped_steps       = prm.get_integer("damped start steps");
+      refinement_cycles  = prm.get_integer("steady state refinement cycles");
+      refine_fraction    = prm.get_double("refine fraction");
+      coarsen_fraction   = prm.get_double("coarsen fraction");
       linear_solver.parse_parameters(prm);
       if (matrix_free_solves())
         {
@@ -347,6 +371,18 @@ namespace relax
       if (!with_transient && !with_steady_state)
         throw InputError("/fokker-planck/transient",
                          "both `steady state` and `transient` are off: nothing to compute");
+      if (refinement_cycles > 0)
+        {
+          if (dim == 1)
+            throw InputError("/fokker-planck/steady state refinement cycles",
+                             "adaptive refinement is available in 2-D and 3-D only");
+          if (matrix_free_solves())
+            throw InputError("/fokker-planck/steady state refinement cycles",
+                             "adaptive refinement needs `linear solver` direct or iterative, not matrix-free");
+          if (!with_steady_state)
+            throw InputError("/fokker-planck/steady state refinement cycles",
+                             "the mesh is adapted to ρ_ss: needs `steady state = true`");
+        }
     }
 
     template <int dim>
@@ -666,6 +702,13 @@ namespace relax
           setup_system();
           if (with_steady_state)
             solve_steady_state();
+          for (unsigned int cycle = 0; cycle < refinement_cycles; ++cycle)
+            {
+              cycles.push(steady_state_summary().set("dofs", space->dof_handler().n_dofs()));
+              space->refine(rho_ss, refine_fraction, coarsen_fraction);
+              setup_system();
+              solve_steady_state();
+            }
         }
 
       Json summary = Json::object();
@@ -734,7 +777,10 @@ namespace relax
       if (with_steady_state)
         {
           write_steady_state_fields();
-          summary.set("steady state", steady_state_summary());
+          Json steady = steady_state_summary();
+          if (refinement_cycles > 0)
+            steady.set("refinement cycles", cycles);
+          summary.set("steady state", steady);
         }
       summary.set("cells", space->triangulation().n_global_active_cells())
         .set("dofs", space->dof_handler().n_dofs())
