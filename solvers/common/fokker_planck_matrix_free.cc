@@ -372,7 +372,7 @@ namespace relax
     /// DoFs on bench/fp, 55 MiB less peak resident memory (847 → 792),
     /// at the same solve times. Only for the matrix-free solver: with it
     /// process-wide, MUMPS's factorisations and BoomerAMG's setup, which
-    /// allocate and free many such blocks, were 20–50 % slower.
+    /// allocate and free many such blocks, were up to 40 % slower.
     void
     return_large_blocks_to_the_system()
     {
