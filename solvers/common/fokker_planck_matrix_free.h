@@ -40,6 +40,11 @@ namespace relax
    * one with at most ~1000 DoFs). The space must be made with
    * `matrix_free = true` (a uniformly refined mesh with its level
    * hierarchy, not periodic; dim 2 or 3).
+   *
+   * Making one sets, for the rest of the process, glibc's allocator to map
+   * blocks of 1 MiB and more on their own and give them back when freed
+   * (the libraries PETSc loads switch that off), so that the peak resident
+   * memory is what the solver holds, not the heap's holes.
    */
   template <int dim>
   class FokkerPlanckMatrixFree
