@@ -457,6 +457,12 @@ namespace relax
     for (const unsigned int index : owned_grid_index)
       owned_line_slot.push_back(
         std::lower_bound(owned_lines.begin(), owned_lines.end(), index / last) - owned_lines.begin());
+    {
+      ConstEntries w(this->lumped_mass);
+      for (std::size_t i = 0; i < w.size(); ++i)
+        log_weights.push_back(w[i] > 0 ? std::log(w[i]) : -std::numeric_limits<double>::infinity());
+    }
+    owned_values.resize(log_weights.size());
     grid.resize(n_grid);
     gathered.resize(n_grid);
   }
@@ -596,12 +602,11 @@ namespace relax
     // log(w e^v) of the owned entries, gathered into the grid; −∞ where
     // w = 0 (constrained DoFs carry nothing).
     {
-      ConstEntries        v(log_v), w(this->lumped_mass);
-      std::vector<double> owned(v.size());
+      ConstEntries v(log_v);
       for (std::size_t i = 0; i < v.size(); ++i)
-        owned[i] = w[i] > 0 ? std::log(w[i]) + v[i] : -std::numeric_limits<double>::infinity();
-      MPI_Allgatherv(owned.data(), int(owned.size()), MPI_DOUBLE, gathered.data(), owned_counts.data(),
-                     owned_offsets.data(), MPI_DOUBLE, comm);
+        owned_values[i] = log_weights[i] + v[i];
+      MPI_Allgatherv(owned_values.data(), int(owned_values.size()), MPI_DOUBLE, gathered.data(),
+                     owned_counts.data(), owned_offsets.data(), MPI_DOUBLE, comm);
       for (std::size_t k = 0; k < gathered.size(); ++k)
         grid[gathered_grid_index[k]] = gathered[k];
     }

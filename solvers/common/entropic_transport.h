@@ -216,6 +216,9 @@ namespace relax
     /// place among them.
     std::vector<std::size_t> owned_lines, owned_line_slot;
     std::vector<std::size_t> line_starts;
+    /// log w of the owned DoFs (−∞ where w = 0: constrained DoFs carry
+    /// nothing), and log(w e^v) on its way to the grid.
+    std::vector<double>      log_weights, owned_values;
     std::vector<double>      grid, gathered, line_values, line_results, shifts, exponentials, products;
   };
 

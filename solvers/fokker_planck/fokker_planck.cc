@@ -280,7 +280,6 @@ namespace relax
       unsigned int                    refinement_cycles = 0;
       double                          refine_fraction   = 0.3;
       double                          coarsen_fraction  = 0;
-      Json                            cycles = Json::array(); // per refinement cycle
       std::unique_ptr<FunctionParser<dim>> reference_steady;
       std::unique_ptr<FunctionParser<dim>> reference_solution;
       std::vector<Point<dim>>         probes;
@@ -695,6 +694,7 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::run()
     {
+      Json cycles = Json::array(); // ρ_ss's figures per refinement cycle
       if (!context.resume)
         {
           space->create(mesh.refinement);

@@ -150,16 +150,47 @@ namespace
   {
     return std::log(coarse_error / fine_error) / std::log(ratio);
   }
+
+  /// Two Gaussians N(m1, S1), N(m2, S2), the pairs the W₂ tests share.
+  template <int dim>
+  struct GaussianPair
+  {
+    Tensor<1, dim> m1, m2;
+    Tensor<2, dim> S1, S2;
+  };
+
+  GaussianPair<1>
+  gaussians_1d()
+  {
+    GaussianPair<1> g;
+    g.m1[0]    = -0.2;
+    g.m2[0]    = 0.15;
+    g.S1[0][0] = 0.16;
+    g.S2[0][0] = 0.3;
+    return g;
+  }
+
+  GaussianPair<2>
+  gaussians_2d()
+  {
+    GaussianPair<2> g;
+    g.m1[0]    = -0.1;
+    g.m1[1]    = 0.05;
+    g.m2[0]    = 0.1;
+    g.m2[1]    = -0.05;
+    g.S1[0][0] = 0.2;
+    g.S1[1][1] = 0.12;
+    g.S1[0][1] = g.S1[1][0] = 0.03;
+    g.S2[0][0] = 0.15;
+    g.S2[1][1] = 0.2;
+    g.S2[0][1] = g.S2[1][0] = -0.02;
+    return g;
+  }
 } // namespace
 
 BOOST_AUTO_TEST_CASE(wasserstein_between_gaussians_1d)
 {
-  Tensor<1, 1> m1, m2;
-  Tensor<2, 1> S1, S2;
-  m1[0]    = -0.2;
-  m2[0]    = 0.15;
-  S1[0][0] = 0.16;
-  S2[0][0] = 0.3;
+  const auto [m1, m2, S1, S2] = gaussians_1d();
   // h = 1/32, 1/64, 1/128 at γ = 0.04, and γ = 0.08 at h = 1/32.
   const auto e = w2_errors<1>({{8, 0.04}, {9, 0.04}, {10, 0.04}, {8, 0.08}}, 4, m1, S1, m2, S2);
   // The kernel's error in h: Crandall's θ cancels the O(h²/γ²) mesh term
@@ -176,18 +207,7 @@ BOOST_AUTO_TEST_CASE(wasserstein_between_gaussians_1d)
 
 BOOST_AUTO_TEST_CASE(wasserstein_between_gaussians_2d)
 {
-  Tensor<1, 2> m1, m2;
-  Tensor<2, 2> S1, S2;
-  m1[0]    = -0.1;
-  m1[1]    = 0.05;
-  m2[0]    = 0.1;
-  m2[1]    = -0.05;
-  S1[0][0] = 0.2;
-  S1[1][1] = 0.12;
-  S1[0][1] = S1[1][0] = 0.03;
-  S2[0][0] = 0.15;
-  S2[1][1] = 0.2;
-  S2[0][1] = S2[1][0] = -0.02;
+  const auto [m1, m2, S1, S2] = gaussians_2d();
   // h = 1/8, 1/16 at γ = 0.16, then γ = 0.08 at h = 1/16.
   const auto e = w2_errors<2>({{5, 0.16}, {6, 0.16}, {6, 0.08}}, 2, m1, S1, m2, S2);
   // In 2-D the Q1 mesh term of the squared cost depends on the direction
@@ -293,30 +313,14 @@ BOOST_AUTO_TEST_CASE(wasserstein_exact_kernel_between_gaussians)
   // The exact kernel leaves only the entropic error, which the closed form
   // of S_γ contains, and the quadrature, spectrally small once h ≲ √(γ/2):
   // the estimate matches S_γ to the Sinkhorn tolerance.
-  Tensor<1, 1> a1, a2;
-  Tensor<2, 1> A1, A2;
-  a1[0]    = -0.2;
-  a2[0]    = 0.15;
-  A1[0][0] = 0.16;
-  A2[0][0] = 0.3;
+  const auto [a1, a2, A1, A2] = gaussians_1d();
   const double gamma_1d   = 0.02;
   const double estimate_1d = w2_estimate<1>(7, 4, gamma_1d, a1, A1, a2, A2, relax::KernelMethod::exact);
   const double entropic_1d = gaussian_sinkhorn_divergence(a1, A1, a2, A2, gamma_1d);
   BOOST_TEST_MESSAGE("1-D exact kernel: " << std::setprecision(10) << estimate_1d << " against S_gamma " << entropic_1d);
   BOOST_TEST(std::abs(estimate_1d - entropic_1d) <= 1e-7 * entropic_1d);
 
-  Tensor<1, 2> m1, m2;
-  Tensor<2, 2> S1, S2;
-  m1[0]    = -0.1;
-  m1[1]    = 0.05;
-  m2[0]    = 0.1;
-  m2[1]    = -0.05;
-  S1[0][0] = 0.2;
-  S1[1][1] = 0.12;
-  S1[0][1] = S1[1][0] = 0.03;
-  S2[0][0] = 0.15;
-  S2[1][1] = 0.2;
-  S2[0][1] = S2[1][0] = -0.02;
+  const auto [m1, m2, S1, S2] = gaussians_2d();
   // h = 3/32 against the kernel's width √(γ/2) = 0.2: against the heat
   // steps' 0.59 % at h = 1/16 (above), and 4 times fewer nodes.
   const double gamma    = 0.08;
