@@ -51,7 +51,8 @@ namespace relax
       "                        with a plot per claim (DIR: output/verify;\n"
       "                        --quick: the small sizes, a few minutes)\n"
       "\n"
-      "Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped on purpose.\n";
+      "Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped on purpose,\n"
+      "4 complete but untrusted (summary.json: trust).\n";
 
     struct UsageError : std::runtime_error
     {
@@ -261,7 +262,9 @@ namespace relax
                       << "/ (summary.json, diagnostics.csv); open the .pvd "
                          "file there in ParaView: paraview "
                       << directory << "/*.pvd" << std::endl;
-          return 0;
+          // A run whose trust checks failed completed, but its figures are
+          // not to be relied on: its own exit code (the warnings are out).
+          return folder->trusted() ? 0 : exit_untrusted;
         }
       catch (const InputError &error)
         {

@@ -6,9 +6,13 @@
 
 namespace relax
 {
+  /// The exit code of a run that completed but failed its trust checks.
+  constexpr int exit_untrusted = 4;
+
   /// Runs `relax` with the given arguments (MPI already initialised) and
   /// returns the process exit code: 0 success, 1 failure, 2 bad input or
-  /// usage, 3 interrupted on purpose (resume with --resume).
+  /// usage, 3 interrupted on purpose (resume with --resume), 4 complete
+  /// but untrusted (summary.json's `trust` block says which figure).
   int
   run_command_line(int argc, char **argv);
 

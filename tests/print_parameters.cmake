@@ -21,7 +21,9 @@ foreach(solver landscape heat fokker-planck hj-viscous hj-inviscid jko train)
   endforeach()
   execute_process(COMMAND ${RELAX} ${WORK}/${solver}.prm --set Mesh/refinement=2
                   WORKING_DIRECTORY ${WORK} RESULT_VARIABLE status)
-  if(NOT status EQUAL 0 OR NOT EXISTS ${WORK}/output/${solver}/summary.json)
+  # Exit 4 (complete, untrusted) is a run too: on the 4 × 4 mesh of this
+  # check a density may well be narrower than a cell, and relax says so.
+  if(NOT (status EQUAL 0 OR status EQUAL 4) OR NOT EXISTS ${WORK}/output/${solver}/summary.json)
     message(FATAL_ERROR "the printed ${solver} parameters do not run")
   endif()
 endforeach()

@@ -37,10 +37,11 @@ namespace relax
     const double            tiny = 1e-300;
 
     // Sums: mass, entropy, E f, E Φ, KL, negative mass, first moments,
-    // second moments, reference error², reference mass and first moments.
+    // second moments, reference error² and |error|, reference mass and
+    // first moments.
     const unsigned int n_first = dim, n_second = dim * dim;
     std::size_t        next_f  = 0;
-    std::vector<double> sums(6 + n_first + n_second + 1 + 1 + n_first, 0.0);
+    std::vector<double> sums(6 + n_first + n_second + 2 + 1 + n_first, 0.0);
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -76,6 +77,7 @@ namespace relax
                 {
                   const double exact = reference(x);
                   sums[k++] += (r - exact) * (r - exact) * w;
+                  sums[k++] += std::abs(r - exact) * w;
                   sums[k++] += exact * w;
                   for (unsigned int i = 0; i < dim; ++i)
                     sums[k++] += exact * x[i] * w;
@@ -105,6 +107,7 @@ namespace relax
     if (reference)
       {
         figures.reference_l2_error = std::sqrt(sums[k++]);
+        figures.reference_l1_error = sums[k++];
         const double reference_mass = sums[k++];
         figures.reference_mass      = reference_mass;
         double       distance2      = 0;
@@ -116,7 +119,7 @@ namespace relax
         figures.reference_mean_error = std::sqrt(distance2);
       }
     else
-      figures.reference_l2_error = figures.reference_mean_error =
+      figures.reference_l2_error = figures.reference_l1_error = figures.reference_mean_error =
         figures.reference_mass   = nan;
     return figures;
   }

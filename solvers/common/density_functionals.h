@@ -43,6 +43,8 @@ namespace relax
     dealii::SymmetricTensor<2, dim> covariance;
     /// ‖ρ − reference‖_L2 and |mean − reference mean| (NaN without one).
     double reference_l2_error   = 0;
+    /// ‖ρ − reference‖_L1 (NaN without one).
+    double reference_l1_error   = 0;
     double reference_mean_error = 0;
     /// ∫ reference (NaN without one).
     double reference_mass = 0;

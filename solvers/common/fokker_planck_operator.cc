@@ -2,6 +2,7 @@
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/symmetric_tensor.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q1.h>
@@ -15,6 +16,7 @@
 
 #include <petscmat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -23,6 +25,22 @@
 
 namespace relax
 {
+  namespace
+  {
+    /// The columns and values of row `row` of an assembled AIJ matrix.
+    void
+    copy_row(Mat matrix, const PetscInt row, std::vector<PetscInt> &columns, std::vector<PetscScalar> &values)
+    {
+      PetscInt           n_entries;
+      const PetscInt *   entry_columns;
+      const PetscScalar *entry_values;
+      MatGetRow(matrix, row, &n_entries, &entry_columns, &entry_values);
+      columns.assign(entry_columns, entry_columns + n_entries);
+      values.assign(entry_values, entry_values + n_entries);
+      MatRestoreRow(matrix, row, &n_entries, &entry_columns, &entry_values);
+    }
+  } // namespace
+
   template <int dim>
   void
   assemble_fokker_planck_operator(const ScalarSpace<dim> &                  space,
@@ -70,6 +88,171 @@ namespace relax
   }
 
   template <int dim>
+  double
+  apply_discrete_upwinding(const ScalarSpace<dim> &space, dealii::PETScWrappers::MPI::SparseMatrix &matrix)
+  {
+    using namespace dealii;
+    Mat operator_matrix = static_cast<Mat>(matrix);
+    // A_ji for the owned rows i: the rows of the transpose (on several
+    // ranks row j may live elsewhere).
+    Mat transpose;
+    MatTranspose(operator_matrix, MAT_INITIAL_MATRIX, &transpose);
+    PetscInt first, last;
+    MatGetOwnershipRange(operator_matrix, &first, &last);
+    // The corrected rows are gathered first and written after: an AIJ
+    // matrix cannot be read by rows while values are being set.
+    std::vector<std::vector<PetscInt>>    columns(last - first);
+    std::vector<std::vector<PetscScalar>> values(last - first);
+    double                                sums[2] = {0, 0}; // Σ d_ij, Σ |A_ii|
+    for (PetscInt i = first; i < last; ++i)
+      {
+        if (space.constraints().is_constrained(i))
+          continue; // its row is the constraint's diagonal: left as it is
+        auto &row_columns = columns[i - first];
+        auto &row_values  = values[i - first];
+        copy_row(operator_matrix, i, row_columns, row_values);
+
+        PetscInt           n_transposed;
+        const PetscInt *   transposed_columns;
+        const PetscScalar *transposed_values;
+        MatGetRow(transpose, i, &n_transposed, &transposed_columns, &transposed_values);
+        // Both rows are sorted by column: walk them together.
+        PetscInt    t        = 0;
+        std::size_t diagonal = row_columns.size();
+        double      added    = 0;
+        for (std::size_t k = 0; k < row_columns.size(); ++k)
+          {
+            const PetscInt j = row_columns[k];
+            if (j == i)
+              {
+                diagonal = k;
+                continue;
+              }
+            while (t < n_transposed && transposed_columns[t] < j)
+              ++t;
+            const double a_ji = (t < n_transposed && transposed_columns[t] == j) ? transposed_values[t] : 0.0;
+            const double d    = std::max({0.0, double(row_values[k]), a_ji});
+            if (d > 0)
+              {
+                row_values[k] -= d;
+                added += d;
+              }
+          }
+        MatRestoreRow(transpose, i, &n_transposed, &transposed_columns, &transposed_values);
+        if (diagonal == row_columns.size())
+          throw std::logic_error("apply_discrete_upwinding: a row without its diagonal entry");
+        sums[0] += added;
+        sums[1] += std::abs(row_values[diagonal]);
+        row_values[diagonal] += added;
+      }
+    MatDestroy(&transpose);
+    for (PetscInt i = first; i < last; ++i)
+      if (!columns[i - first].empty())
+        MatSetValues(operator_matrix, 1, &i, columns[i - first].size(), columns[i - first].data(),
+                     values[i - first].data(), INSERT_VALUES);
+    MatAssemblyBegin(operator_matrix, MAT_FINAL_ASSEMBLY);
+    MatAssemblyEnd(operator_matrix, MAT_FINAL_ASSEMBLY);
+    Utilities::MPI::sum(ArrayView<const double>(sums, 2), space.communicator(), ArrayView<double>(sums, 2));
+    return sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+  }
+
+  template <int dim>
+  void
+  assemble_lumped_mass(const ScalarSpace<dim> &space, dealii::PETScWrappers::MPI::SparseMatrix &matrix)
+  {
+    space.reinit(matrix);
+    dealii::PETScWrappers::MPI::Vector row_sums(space.owned(), space.communicator());
+    MatGetRowSum(static_cast<Mat>(space.mass()), static_cast<const Vec &>(row_sums));
+    MatDiagonalSet(static_cast<Mat>(matrix), static_cast<const Vec &>(row_sums), INSERT_VALUES);
+  }
+
+  template <int dim>
+  std::vector<double>
+  cell_peclet_numbers(const ScalarSpace<dim> &space, const Landscape<dim> &landscape, const double beta)
+  {
+    using namespace dealii;
+    const unsigned int  degree = space.fe().degree;
+    const QGauss<dim>   quadrature(degree + 1);
+    FEValues<dim>       fe_values(space.fe(), quadrature, update_quadrature_points);
+    std::vector<double> peclet;
+    for (const auto &cell : space.dof_handler().active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          const double h       = cell->minimum_vertex_distance();
+          double       largest = 0;
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            {
+              // Along the streamline e = w/|w|, w = βb − divD: the
+              // diffusion that competes with the drift is eᵀDe, so
+              // Pe = |w| h / (2p eᵀDe) = |w|³ h / (2p wᵀDw).
+              const Point<dim> &            x         = fe_values.quadrature_point(q);
+              const SymmetricTensor<2, dim> D         = landscape.diffusion(x);
+              const Tensor<1, dim>          transport = beta * landscape.drift(x) - landscape.diffusion_divergence(x);
+              const double                  along     = transport * (D * transport);
+              if (along > 0)
+                largest = std::max(largest, std::pow(transport.norm(), 3) * h / (2 * degree * along));
+            }
+          peclet.push_back(largest);
+        }
+    return peclet;
+  }
+
+  template <int dim>
+  std::vector<double>
+  peclet_where_gibbs_mass(const ScalarSpace<dim> &space, const Landscape<dim> &landscape, const double beta,
+                          const double cutoff, std::vector<double> indicators)
+  {
+    using namespace dealii;
+    const QGauss<dim>   quadrature(space.fe().degree + 1);
+    FEValues<dim>       fe_values(space.fe(), quadrature, update_quadrature_points);
+    std::vector<double> lowest_f; // per owned cell
+    for (const auto &cell : space.dof_handler().active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          double lowest = std::numeric_limits<double>::max();
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            lowest = std::min(lowest, landscape.value(fe_values.quadrature_point(q)));
+          lowest_f.push_back(lowest);
+        }
+    const double f_min = Utilities::MPI::min(
+      lowest_f.empty() ? std::numeric_limits<double>::max() : *std::min_element(lowest_f.begin(), lowest_f.end()),
+      space.communicator());
+    for (std::size_t k = 0; k < indicators.size(); ++k)
+      if (beta * (lowest_f[k] - f_min) > cutoff)
+        indicators[k] = 0;
+    return indicators;
+  }
+
+  template <int dim>
+  double
+  density_weighted_peclet(const ScalarSpace<dim> &                  space,
+                          const std::vector<double> &               peclet,
+                          const dealii::PETScWrappers::MPI::Vector &density)
+  {
+    using namespace dealii;
+    const QGauss<dim>   quadrature(space.fe().degree + 1);
+    FEValues<dim>       fe_values(space.fe(), quadrature, update_values | update_JxW_values);
+    std::vector<double> values(quadrature.size());
+    double              sums[2] = {0, 0}; // Σ Pe_K ∫_K|ρ|, ∫|ρ|
+    std::size_t         k       = 0;
+    for (const auto &cell : space.dof_handler().active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          fe_values.get_function_values(density, values);
+          double cell_mass = 0;
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            cell_mass += std::abs(values[q]) * fe_values.JxW(q);
+          sums[0] += peclet.at(k++) * cell_mass;
+          sums[1] += cell_mass;
+        }
+    Utilities::MPI::sum(ArrayView<const double>(sums, 2), space.communicator(), ArrayView<double>(sums, 2));
+    return sums[1] > 0 ? sums[0] / sums[1] : std::numeric_limits<double>::quiet_NaN();
+  }
+
+  template <int dim>
   unsigned int
   solve_fokker_planck_steady_state(const ScalarSpace<dim> &                        space,
                                    const Landscape<dim> &                          landscape,
@@ -98,15 +281,7 @@ namespace relax
     std::vector<PetscInt>    row_columns;
     std::vector<PetscScalar> row_values;
     if (owner)
-      {
-        PetscInt           n_entries;
-        const PetscInt *   columns;
-        const PetscScalar *values;
-        MatGetRow(matrix, row, &n_entries, &columns, &values);
-        row_columns.assign(columns, columns + n_entries);
-        row_values.assign(values, values + n_entries);
-        MatRestoreRow(matrix, row, &n_entries, &columns, &values);
-      }
+      copy_row(matrix, row, row_columns, row_values);
     // Zeros in the row, not its removal: the values go back below.
     MatSetOption(matrix, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE);
     MatZeroRows(matrix, owner ? 1 : 0, &row, 1.0, nullptr, nullptr);
@@ -145,7 +320,23 @@ namespace relax
     const Landscape<dim> &,                                                                    \
     dealii::PETScWrappers::MPI::SparseMatrix &,                                                \
     const LinearSolverParameters &,                                                            \
-    dealii::PETScWrappers::MPI::Vector &);
+    dealii::PETScWrappers::MPI::Vector &);                                                    \
+  template double apply_discrete_upwinding<dim>(const ScalarSpace<dim> &,                \
+                                                      dealii::PETScWrappers::MPI::SparseMatrix &); \
+  template void assemble_lumped_mass<dim>(const ScalarSpace<dim> &,                            \
+                                          dealii::PETScWrappers::MPI::SparseMatrix &);         \
+  template std::vector<double> cell_peclet_numbers<dim>(const ScalarSpace<dim> &,              \
+                                                        const Landscape<dim> &,                \
+                                                        double);                               \
+  template std::vector<double> peclet_where_gibbs_mass<dim>(const ScalarSpace<dim> &,          \
+                                                            const Landscape<dim> &,            \
+                                                            double,                            \
+                                                            double,                            \
+                                                            std::vector<double>);              \
+  template double density_weighted_peclet<dim>(const ScalarSpace<dim> &,                       \
+                                               const std::vector<double> &,                    \
+                                               const dealii::PETScWrappers::MPI::Vector &);
+
   RELAX_INSTANTIATE(1)
   RELAX_INSTANTIATE(2)
   RELAX_INSTANTIATE(3)

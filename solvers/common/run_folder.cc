@@ -5,11 +5,13 @@
 #include "solvers/common/json.h"
 #include "solvers/common/version.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -88,6 +90,34 @@ namespace relax
         for (const auto &row : rows)
           values.push_back(row[c]);
     return values;
+  }
+
+  double
+  Diagnostics::largest(const std::string &name) const
+  {
+    const std::vector<double> values = column(name);
+    return values.empty() ? std::numeric_limits<double>::quiet_NaN() :
+                            *std::max_element(values.begin(), values.end());
+  }
+
+  double
+  Diagnostics::smallest(const std::string &name) const
+  {
+    const std::vector<double> values = column(name);
+    return values.empty() ? std::numeric_limits<double>::quiet_NaN() :
+                            *std::min_element(values.begin(), values.end());
+  }
+
+  double
+  Diagnostics::largest_increase(const std::string &name, const std::string &segment) const
+  {
+    const std::vector<double> values   = column(name);
+    const std::vector<double> segments = segment.empty() ? std::vector<double>() : column(segment);
+    double                    increase = -std::numeric_limits<double>::infinity();
+    for (std::size_t n = 1; n < values.size(); ++n)
+      if (segments.empty() || segments[n] == segments[n - 1])
+        increase = std::max(increase, values[n] - values[n - 1]);
+    return increase;
   }
 
   std::string
@@ -182,11 +212,20 @@ namespace relax
   }
 
   void
-  RunFolder::finish(const Json &summary)
+  RunFolder::finish(Json summary)
   {
+    summary.set("trust", trust_report.json());
     write("summary.json", summary.dump());
-    if (is_root())
+    if (!is_root())
+      return;
+    if (trust_report.trusted())
       write_provenance("complete");
+    else
+      {
+        write_provenance("complete, untrusted: " + trust_report.reason());
+        for (const std::string &line : trust_report.warnings())
+          std::cerr << "relax: warning: untrusted: " << line << std::endl;
+      }
   }
 
   void

@@ -5,6 +5,8 @@
 
 #include <mpi.h>
 
+#include "solvers/common/trust.h"
+
 #include <string>
 #include <utility>
 #include <functional>
@@ -53,6 +55,19 @@ namespace relax
     /// Every value of `column`, in row order (empty if there is none).
     std::vector<double>
     column(const std::string &name) const;
+
+    /// The largest (smallest) value of `column` over all rows: a figure
+    /// over the whole run, not its last step (NaN without rows).
+    double
+    largest(const std::string &column) const;
+    double
+    smallest(const std::string &column) const;
+
+    /// max_n (x_n − x_{n−1}) of `column`: its largest one-step increase
+    /// (−∞ with fewer than two rows). With `segment`, only between rows
+    /// whose values of that column are equal (e.g. rows on one mesh).
+    double
+    largest_increase(const std::string &column, const std::string &segment = "") const;
 
     /// The whole table as CSV (header line, then one line per row).
     std::string
@@ -106,9 +121,24 @@ namespace relax
           const std::string &command_line,
           bool               resumed);
 
-    /// Writes summary.json and marks provenance.json "complete".
+    /// The run's trust figures: each solver adds its checks before
+    /// finish().
+    TrustReport &
+    trust()
+    {
+      return trust_report;
+    }
+    bool
+    trusted() const
+    {
+      return trust_report.trusted();
+    }
+
+    /// Writes summary.json with the `trust` block and marks provenance.json
+    /// "complete", or "complete, untrusted: <reason>" with one warning line
+    /// per failed check on stderr.
     void
-    finish(const Json &summary);
+    finish(Json summary);
 
     /// Marks provenance.json with why the run did not complete (e.g.
     /// "failed: ..." or "interrupted: ...").
@@ -125,5 +155,6 @@ namespace relax
     std::string start_date;
     bool        was_resumed = false;
     double      start_seconds = 0;
+    TrustReport trust_report;
   };
 } // namespace relax

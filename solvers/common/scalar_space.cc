@@ -4,6 +4,7 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/distributed/grid_refinement.h>
+#include <deal.II/distributed/solution_transfer.h>
 #include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
@@ -41,9 +42,11 @@ namespace relax
 
   template <int dim>
   void
-  ScalarSpace<dim>::refine(const dealii::PETScWrappers::MPI::Vector &field,
-                           const double                              refine_fraction,
-                           const double                              coarsen_fraction)
+  ScalarSpace<dim>::refine(const dealii::PETScWrappers::MPI::Vector &               field,
+                           const double                                             refine_fraction,
+                           const double                                             coarsen_fraction,
+                           const unsigned int                                       max_level,
+                           const std::vector<dealii::PETScWrappers::MPI::Vector *> &transferred)
   {
     using namespace dealii;
     if constexpr (dim == 1)
@@ -58,21 +61,81 @@ namespace relax
         parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(distributed, indicators,
                                                                                refine_fraction, coarsen_fraction);
         for (const auto &cell : mesh->active_cell_iterators())
-          if (cell->is_locally_owned() && cell->level() <= int(coarsest_level))
-            cell->clear_coarsen_flag();
+          if (cell->is_locally_owned())
+            {
+              if (cell->level() <= int(coarsest_level))
+                cell->clear_coarsen_flag();
+              if (cell->level() >= int(max_level))
+                cell->clear_refine_flag();
+            }
+        adapt(transferred);
+      }
+  }
+
+  template <int dim>
+  unsigned long
+  ScalarSpace<dim>::refine_above(const std::vector<double> &indicators, const double threshold,
+                                 const unsigned int max_level)
+  {
+    using namespace dealii;
+    if (dim == 1)
+      throw std::logic_error("ScalarSpace::refine_above: adaptive meshes are 2-D and 3-D only");
+    unsigned long flagged = 0;
+    std::size_t   k       = 0;
+    for (const auto &cell : mesh->active_cell_iterators())
+      if (cell->is_locally_owned())
+        if (indicators.at(k++) > threshold && cell->level() < int(max_level))
+          {
+            cell->set_refine_flag();
+            ++flagged;
+          }
+    flagged = Utilities::MPI::sum(flagged, comm);
+    if (flagged > 0)
+      adapt({});
+    return flagged;
+  }
+
+  template <int dim>
+  void
+  ScalarSpace<dim>::adapt(const std::vector<dealii::PETScWrappers::MPI::Vector *> &transferred)
+  {
+    using namespace dealii;
+    if constexpr (dim == 1)
+      throw std::logic_error("ScalarSpace::adapt: adaptive meshes are 2-D and 3-D only");
+    else
+      {
+        std::vector<const PETScWrappers::MPI::Vector *> old_vectors(transferred.begin(), transferred.end());
+        parallel::distributed::SolutionTransfer<dim, PETScWrappers::MPI::Vector> transfer(dofs);
+        mesh->prepare_coarsening_and_refinement();
+        if (!transferred.empty())
+          transfer.prepare_for_coarsening_and_refinement(old_vectors);
         mesh->execute_coarsening_and_refinement();
         setup();
+        if (transferred.empty())
+          return;
+        std::vector<PETScWrappers::MPI::Vector>   owned(transferred.size(), owned_vector());
+        std::vector<PETScWrappers::MPI::Vector *> targets;
+        for (auto &vector : owned)
+          targets.push_back(&vector);
+        transfer.interpolate(targets);
+        for (std::size_t k = 0; k < transferred.size(); ++k)
+          {
+            constraint_set.distribute(owned[k]);
+            *transferred[k] = ghosted_vector();
+            *transferred[k] = owned[k];
+          }
       }
   }
 
   template <int dim>
   void
-  ScalarSpace<dim>::load(const std::string &prefix)
+  ScalarSpace<dim>::load(const std::string &prefix, const unsigned int refinement)
   {
     dofs.clear();
     mesh = make_triangulation<dim>(comm, matrix_free);
     build_mesh(*mesh, box, 0);
     load_mesh(*mesh, prefix);
+    coarsest_level = refinement;
     setup();
   }
 

@@ -35,17 +35,34 @@ namespace relax
     create(unsigned int refinement);
 
     /// The mesh saved under `prefix` (save_mesh_and_vectors), and
-    /// everything on it.
+    /// everything on it. `refinement`: that of the create() the saved mesh
+    /// started from, below which refine() never coarsens.
     void
-    load(const std::string &prefix);
+    load(const std::string &prefix, unsigned int refinement = 0);
     /// Refines the fraction `refine_fraction` of the cells with the
     /// largest Kelly indicators of `field` (ghosted), coarsens the fraction
     /// `coarsen_fraction` with the smallest (never below the mesh that
     /// create() made), and sets everything up again: vectors and matrices
     /// of the old mesh are invalid after it. 2-D and 3-D (p4est), not with
     /// `matrix_free`.
+    ///
+    /// `transferred` (ghosted vectors of the old mesh) come back as ghosted
+    /// vectors of the new one, interpolated (exact where cells were only
+    /// refined: the spaces are nested), constraints distributed. Cells at
+    /// `max_level` are not refined further.
     void
-    refine(const dealii::PETScWrappers::MPI::Vector &field, double refine_fraction, double coarsen_fraction);
+    refine(const dealii::PETScWrappers::MPI::Vector &              field,
+           double                                                  refine_fraction,
+           double                                                  coarsen_fraction,
+           unsigned int                                            max_level   = 30,
+           const std::vector<dealii::PETScWrappers::MPI::Vector *> &transferred = {});
+
+    /// Refines every locally owned cell whose entry of `indicators` (one
+    /// per locally owned active cell, in iterator order) exceeds
+    /// `threshold`, up to `max_level`; returns the number of cells refined
+    /// (all ranks). Vectors of the old mesh are invalid after it. 2-D and 3-D.
+    unsigned long
+    refine_above(const std::vector<double> &indicators, double threshold, unsigned int max_level);
 
     MPI_Comm
     communicator() const
@@ -145,6 +162,10 @@ namespace relax
   private:
     void
     setup();
+    /// Executes the refinement and coarsening flags, sets everything up
+    /// again and carries `transferred` over (see refine()).
+    void
+    adapt(const std::vector<dealii::PETScWrappers::MPI::Vector *> &transferred);
 
     MPI_Comm                                     comm;
     bool                                         matrix_free;

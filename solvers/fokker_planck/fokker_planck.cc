@@ -28,6 +28,7 @@
 #include "problems/input_error.h"
 #include "problems/landscape.h"
 #include "problems/landscape_registry.h"
+#include "problems/named_choice.h"
 #include "problems/parameter_parsing.h"
 #include "solvers/common/checkpoint.h"
 #include "solvers/common/density_functionals.h"
@@ -89,6 +90,35 @@ namespace relax
                         "Kelly indicators of ρ_ss are refined and the steady state "
                         "solved again; the transient then runs on the adapted mesh. "
                         "summary.json: `steady state/refinement cycles`.");
+      prm.declare_entry("landscape refinement cycles",
+                        "0",
+                        Patterns::Integer(0),
+                        "Before the first solve (2-D, 3-D; not with matrix-free), this many "
+                        "times: refine every cell whose cell Péclet number exceeds 1 where "
+                        "the Gibbs weight e^{−β(f − min f)} is above e^{−36} (2e-16), that "
+                        "is where a density near e^{−βf} lives but the mesh does not resolve "
+                        "it. Stops early when no cell needs it.");
+      prm.declare_entry("transient refinement interval",
+                        "0",
+                        Patterns::Integer(0),
+                        "Every this many steps of the transient (0: never; 2-D, 3-D; not "
+                        "with matrix-free): refine the `refine fraction` of the cells with "
+                        "the largest Kelly indicators of ρ, coarsen the `coarsen fraction`, "
+                        "carry ρ over (rescaled to its mass before the change; the largest "
+                        "correction is reported) and solve ρ_ss again on the new mesh. "
+                        "KL increases are measured between steps on one mesh.");
+      prm.declare_entry("initial refinement cycles",
+                        "3",
+                        Patterns::Integer(0),
+                        "With `transient refinement interval` > 0: before the first "
+                        "step, the mesh is adapted this many times to ρ(·, 0) (the "
+                        "same Kelly refinement, ρ(·, 0) interpolated again on each new "
+                        "mesh), so that the initial density is resolved too.");
+      prm.declare_entry("max refinement level",
+                        "12",
+                        Patterns::Integer(1),
+                        "No adaptive step refines a cell beyond this level (the box's "
+                        "coarse cells are level 0, Mesh/refinement is the initial level).");
       prm.declare_entry("refine fraction",
                         "0.3",
                         Patterns::Double(0, 1),
@@ -98,6 +128,22 @@ namespace relax
                         Patterns::Double(0, 1),
                         "The fraction of the cells coarsened in each cycle (never "
                         "below the initial mesh).");
+      prm.declare_entry("stabilisation",
+                        "automatic",
+                        Patterns::Selection("automatic|none|upwind"),
+                        "none: the Galerkin Q_p operator (Crank–Nicolson after the "
+                        "damped start), accurate where the mesh resolves the drift "
+                        "but oscillating, with negative ρ, where the cell Péclet "
+                        "number Pe_K = |w|³h/(2p wᵀDw), w = βb − divD, exceeds 1. upwind: "
+                        "Kuzmin's discrete upwinding of that operator with the lumped "
+                        "mass and backward Euler: ρ ≥ 0, mass kept exactly and "
+                        "KL(ρ‖ρ_ss) (nodal) non-increasing at every β, h and Δt, "
+                        "first order in h where it adds diffusion and first order "
+                        "in time. automatic: with `steady state`, the Galerkin ρ_ss is kept "
+                        "unless its negative values exceed 1e-3 of its peak or of its mass "
+                        "(then upwind, for the rest of the run); without, upwind when Pe_K "
+                        "exceeds 1 on a cell where e^{−β(f − min f)} > e^{−23}. Not with "
+                        "matrix-free (automatic means none there).");
       LinearSolverParameters::declare_parameters(prm, "direct", true);
       prm.declare_entry("reference steady state",
                         "",
@@ -259,16 +305,38 @@ namespace relax
       write_steady_state_fields();
       Json
       steady_state_summary();
+      double
+      nodal_kl() const;
       std::function<double(const Point<dim> &)>
       reference_at(double time) const;
+      void
+      add_trust_checks(const Diagnostics *table);
+      void
+      adapt_transient_mesh();
+      /// min ρ ≥ −negative_bound·max ρ and ∫min(ρ, 0) ≥ −negative_bound.
+      bool
+      within_positivity_bounds(const PETScWrappers::MPI::Vector &owned_density) const;
       bool
       matrix_free_solves() const
       {
         return linear_solver.method == "matrix-free";
       }
 
+      enum class Stabilisation
+      {
+        automatic,
+        none,
+        upwind
+      };
+
       RunContext &                    context;
       MPI_Comm                        comm;
+      Stabilisation                   stabilisation = Stabilisation::automatic;
+      bool                            upwind        = false; // as chosen for this mesh
+      std::vector<double>             peclet;                 // per owned cell
+      double                          largest_peclet = 0;
+      double                          upwind_diffusion = 0; // Σ d_ij / Σ |A_ii|
+      bool                            switched_to_upwind = false;
       MeshParameters                  mesh;
       TimeParameters                  time_parameters;
       LinearSolverParameters          linear_solver;
@@ -278,6 +346,18 @@ namespace relax
       bool                            with_transient    = true;
       unsigned int                    damped_steps      = 2;
       unsigned int                    refinement_cycles = 0;
+      unsigned int                    landscape_cycles  = 0;
+      unsigned int                    adapt_interval    = 0;
+      unsigned int                    initial_cycles    = 3;
+      unsigned int                    max_level         = 12;
+      static constexpr double         gibbs_cutoff      = 36.0; // e^{−36} ≈ 2e-16
+      // Negative values beyond 1e-3 of the peak or of the mass are an
+      // oscillation, not a tail undershoot of the elements: the trust bound
+      // and `automatic`'s switch.
+      static constexpr double         negative_bound    = 1e-3;
+      unsigned int                    adaptations       = 0; // of the transient's mesh
+      double                          largest_mass_correction = 0;
+      bool                            scheme_fixed      = false;
       double                          refine_fraction   = 0.3;
       double                          coarsen_fraction  = 0;
       std::unique_ptr<FunctionParser<dim>> reference_steady;
@@ -287,6 +367,8 @@ namespace relax
       std::unique_ptr<ScalarSpace<dim>> space;
 
       PETScWrappers::MPI::SparseMatrix    fp_operator; // a(ρ, v)
+      PETScWrappers::MPI::SparseMatrix    lumped_mass; // with upwind
+      PETScWrappers::MPI::Vector          lumped_masses; // its diagonal
       PETScWrappers::MPI::Vector          rho, owned_rho;
       PETScWrappers::MPI::Vector          rho_ss, owned_rho_ss;
       PETScWrappers::MPI::Vector          phi; // with ghosts
@@ -341,9 +423,22 @@ namespace relax
       with_transient     = prm.get_bool("transient");
       damped_steps       = prm.get_integer("damped start steps");
       refinement_cycles  = prm.get_integer("steady state refinement cycles");
+      landscape_cycles   = prm.get_integer("landscape refinement cycles");
+      adapt_interval     = prm.get_integer("transient refinement interval");
+      initial_cycles     = prm.get_integer("initial refinement cycles");
+      max_level          = prm.get_integer("max refinement level");
       refine_fraction    = prm.get_double("refine fraction");
       coarsen_fraction   = prm.get_double("coarsen fraction");
+      stabilisation = named_choice<Stabilisation>(prm.get("stabilisation"),
+                                                  {{"automatic", Stabilisation::automatic},
+                                                   {"none", Stabilisation::none},
+                                                   {"upwind", Stabilisation::upwind}},
+                                                  "stabilisation");
       linear_solver.parse_parameters(prm);
+      if (matrix_free_solves() && stabilisation == Stabilisation::upwind)
+        throw InputError("/fokker-planck/stabilisation",
+                         "upwind changes the assembled matrix: needs `linear solver` direct or iterative, "
+                         "not matrix-free");
       if (matrix_free_solves())
         {
           if (dim == 1)
@@ -370,6 +465,20 @@ namespace relax
       if (!with_transient && !with_steady_state)
         throw InputError("/fokker-planck/transient",
                          "both `steady state` and `transient` are off: nothing to compute");
+      for (const auto &[entry, value] : {std::make_pair("landscape refinement cycles", landscape_cycles),
+                                         std::make_pair("transient refinement interval", adapt_interval)})
+        if (value > 0)
+          {
+            if (dim == 1)
+              throw InputError(std::string("/fokker-planck/") + entry,
+                               "adaptive refinement is available in 2-D and 3-D only");
+            if (matrix_free_solves())
+              throw InputError(std::string("/fokker-planck/") + entry,
+                               "adaptive refinement needs `linear solver` direct or iterative, not matrix-free");
+          }
+      if (adapt_interval > 0 && !with_transient)
+        throw InputError("/fokker-planck/transient refinement interval",
+                         "adapts the transient's mesh: needs `transient = true`");
       if (refinement_cycles > 0)
         {
           if (dim == 1)
@@ -393,6 +502,24 @@ namespace relax
       rho_ss       = space->ghosted_vector();
       owned_rho_ss = space->owned_vector();
       phi          = space->ghosted_vector();
+      peclet         = cell_peclet_numbers(*space, *landscape, beta);
+      largest_peclet = Utilities::MPI::max(peclet.empty() ? 0.0 : *std::max_element(peclet.begin(), peclet.end()), comm);
+      // The scheme is fixed when the transient starts (a resumed run reads
+      // it back), so that the diagnostics' columns never change. Before,
+      // `automatic` starts from the Galerkin operator wherever a steady
+      // state will judge it (solve_steady_state); without one it decides
+      // here, on the Péclet numbers where a density near e^{−βf} lives
+      // (above e^{−23} ≈ 1e-10 of its peak).
+      if (!scheme_fixed)
+        {
+          const auto   relevant = peclet_where_gibbs_mass(*space, *landscape, beta, 23.0, peclet);
+          const double largest_relevant =
+            Utilities::MPI::max(relevant.empty() ? 0.0 : *std::max_element(relevant.begin(), relevant.end()), comm);
+          upwind = stabilisation == Stabilisation::upwind ||
+                   (stabilisation == Stabilisation::automatic && !with_steady_state && largest_relevant > 1 &&
+                    !matrix_free_solves());
+          switched_to_upwind = false;
+        }
       if (matrix_free_solves())
         matrix_free = std::make_unique<FokkerPlanckMatrixFree<dim>>(*space, *landscape, beta, linear_solver);
       else
@@ -407,6 +534,14 @@ namespace relax
     {
       space->reinit(fp_operator);
       assemble_fokker_planck_operator(*space, *landscape, beta, false, fp_operator);
+      upwind_diffusion = 0;
+      if (upwind)
+        {
+          upwind_diffusion = apply_discrete_upwinding(*space, fp_operator);
+          assemble_lumped_mass(*space, lumped_mass);
+          lumped_masses = space->owned_vector();
+          MatGetDiagonal(static_cast<Mat>(lumped_mass), static_cast<const Vec &>(lumped_masses));
+        }
     }
 
     template <int dim>
@@ -417,9 +552,32 @@ namespace relax
       total_iterations +=
         matrix_free ? matrix_free->steady_state(owned_rho_ss) :
                       solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
+      // `automatic`: the Galerkin ρ_ss is kept unless it is negative beyond
+      // the trust bounds; then the upwind scheme, for the rest of the run.
+      if (!scheme_fixed && stabilisation == Stabilisation::automatic && !upwind && !matrix_free &&
+          !within_positivity_bounds(owned_rho_ss))
+        {
+          upwind             = true;
+          switched_to_upwind = true;
+          assemble_operators();
+          total_iterations +=
+            solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
+        }
       rho_ss = owned_rho_ss;
       steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       compute_potential();
+    }
+
+    template <int dim>
+    bool
+    FokkerPlanckProblem<dim>::within_positivity_bounds(const PETScWrappers::MPI::Vector &owned_density) const
+    {
+      PETScWrappers::MPI::Vector density = space->ghosted_vector();
+      density                            = owned_density;
+      const double negative_mass =
+        evaluate_density(space->dof_handler(), density, nullptr, *landscape, f_at_quadrature, beta, 0, {}).negative_mass;
+      return global_min(owned_density).value >= -negative_bound * global_max(owned_density).value &&
+             negative_mass >= -negative_bound;
     }
 
     template <int dim>
@@ -452,11 +610,41 @@ namespace relax
     }
 
     template <int dim>
+    double
+    FokkerPlanckProblem<dim>::nodal_kl() const
+    {
+      // Σ_i m_i ρ_i log(ρ_i/ρ_ss,i) over the unconstrained DoFs, m_i the
+      // lumped masses: the KL of the nodal masses, which the upwind step
+      // (a Markov transition of them) can only lower.
+      double sum = 0;
+      for (const auto i : space->owned())
+        if (!space->constraints().is_constrained(i))
+          {
+            const double r = owned_rho(i), r_ss = std::max(double(owned_rho_ss(i)), 1e-300);
+            if (r > 0)
+              sum += lumped_masses(i) * r * std::log(r / r_ss);
+          }
+      return Utilities::MPI::sum(sum, comm);
+    }
+
+    template <int dim>
     void
     FokkerPlanckProblem<dim>::set_initial_condition()
     {
       initial_density.interpolate(*space, owned_rho);
-      rho          = owned_rho;
+      rho = owned_rho;
+      if (adapt_interval > 0 && initial_cycles > 0)
+        {
+          for (unsigned int cycle = 0; cycle < initial_cycles; ++cycle)
+            {
+              space->refine(rho, refine_fraction, coarsen_fraction, max_level);
+              setup_system();
+              initial_density.interpolate(*space, owned_rho);
+              rho = owned_rho;
+            }
+          if (with_steady_state)
+            solve_steady_state();
+        }
       initial_mass = 1;
       steps_done   = 0;
     }
@@ -465,7 +653,10 @@ namespace relax
     void
     FokkerPlanckProblem<dim>::advance(const double time, const double time_step)
     {
-      const double theta = steps_done < damped_steps ? 1.0 : 0.5;
+      // The upwind scheme's guarantees (ρ ≥ 0, KL decreasing) hold for
+      // backward Euler only.
+      scheme_fixed       = true;
+      const double theta = (upwind || steps_done < damped_steps) ? 1.0 : 0.5;
       const auto   start = std::chrono::steady_clock::now();
       if (matrix_free)
         last_iterations = matrix_free->step(owned_rho, time_step, theta);
@@ -473,7 +664,8 @@ namespace relax
         {
           // The stepper keeps M + θΔt A of its own; the operator is not
           // needed again (the steady state is solved), so it goes.
-          stepper = std::make_unique<ThetaStepper>(space->mass(), fp_operator, linear_solver, false, comm);
+          stepper = std::make_unique<ThetaStepper>(upwind ? lumped_mass : space->mass(), fp_operator,
+                                                   linear_solver, false, comm);
           fp_operator.clear();
         }
       if (stepper)
@@ -488,6 +680,30 @@ namespace relax
                                  "; the last good checkpoint, if any, is kept");
       rho = owned_rho;
       ++steps_done;
+      if (adapt_interval > 0 && steps_done % adapt_interval == 0)
+        adapt_transient_mesh();
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::adapt_transient_mesh()
+    {
+      const double               mass_before = space->integrals() * owned_rho;
+      PETScWrappers::MPI::Vector carried     = rho;
+      space->refine(rho, refine_fraction, coarsen_fraction, max_level, {&carried});
+      setup_system();
+      for (const auto i : space->owned())
+        owned_rho(i) = carried(i);
+      owned_rho.compress(VectorOperation::insert);
+      // Interpolation onto coarsened cells does not keep the mass: put it
+      // back, and report by how much.
+      const double mass_after = space->integrals() * owned_rho;
+      owned_rho *= mass_before / mass_after;
+      largest_mass_correction = std::max(largest_mass_correction, std::abs(mass_after / mass_before - 1));
+      rho = owned_rho;
+      if (with_steady_state)
+        solve_steady_state();
+      ++adaptations;
     }
 
     template <int dim>
@@ -504,7 +720,8 @@ namespace relax
       const char *axes = "xyz";
       Diagnostics::Row row = {{"mass", figures.mass},
                               {"mass drift", figures.mass - initial_mass},
-                              {"min rho", smallest.value}};
+                              {"min rho", smallest.value},
+                              {"max rho", global_max(owned_rho).value}};
       for (unsigned int d = 0; d < dim; ++d)
         row.emplace_back(std::string("min rho ") + axes[d], where[d]);
       row.insert(row.end(),
@@ -514,6 +731,8 @@ namespace relax
                   {"E Phi", figures.expected_phi},
                   {"free energy f", figures.expected_f - figures.entropy / beta},
                   {"KL", figures.kl}});
+      if (upwind && with_steady_state)
+        row.emplace_back("KL nodal", nodal_kl());
       for (unsigned int d = 0; d < dim; ++d)
         row.emplace_back(std::string("mean ") + axes[d], figures.mean[d]);
       for (unsigned int a = 0; a < dim; ++a)
@@ -523,6 +742,8 @@ namespace relax
                  {{"reference L2 error", figures.reference_l2_error},
                   {"reference mean error", figures.reference_mean_error},
                   {"linear iterations", double(last_iterations)}});
+      if (adapt_interval > 0)
+        row.insert(row.end(), {{"mesh", double(adaptations)}, {"dofs", double(space->dof_handler().n_dofs())}});
       return row;
     }
 
@@ -626,12 +847,15 @@ namespace relax
           const auto raw = [this](const Point<dim> &x) { return reference_steady->value(x); };
           const double z = evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, raw).reference_mass;
           const auto normalised = [&](const Point<dim> &x) { return raw(x) / z; };
-          const double error =
-            evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, normalised).reference_l2_error;
+          const auto   compared =
+            evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0, normalised);
+          const double error = compared.reference_l2_error;
           const double norm =
             evaluate_density<dim>(space->dof_handler(), rho_ss, nullptr, *landscape, f_at_quadrature, beta, 0,
                              [](const Point<dim> &) { return 0.0; }).reference_l2_error;
-          summary.set("reference L2 error", error).set("reference relative L2 error", error / norm);
+          summary.set("reference L2 error", error)
+            .set("reference relative L2 error", error / norm)
+            .set("reference L1 error", compared.reference_l1_error);
         }
 
       Json probe_list = Json::array();
@@ -669,14 +893,22 @@ namespace relax
       save_mesh_and_vectors(space->dof_handler(), {&rho, &rho_ss}, prefix);
       if (context.folder.is_root())
         write_file_atomically(prefix + ".fokker_planck",
-                              std::to_string(steps_done) + " " + std::to_string(total_iterations) + "\n");
+                              std::to_string(steps_done) + " " + std::to_string(total_iterations) + " " +
+                                std::to_string(adaptations) + " " + shortest_round_trip(largest_mass_correction) +
+                                " " + std::to_string(int(upwind)) + "\n");
     }
 
     template <int dim>
     void
     FokkerPlanckProblem<dim>::load_state(const std::string &prefix)
     {
-      space->load(prefix);
+      // The scheme chosen when the run started, before the mesh is set up.
+      std::istringstream state(read_file(prefix + ".fokker_planck"));
+      int                was_upwind = 0;
+      state >> steps_done >> total_iterations >> adaptations >> largest_mass_correction >> was_upwind;
+      upwind       = was_upwind != 0;
+      scheme_fixed = true;
+      space->load(prefix, mesh.refinement);
       setup_system();
       load_vectors(space->dof_handler(), {&owned_rho, &owned_rho_ss}, prefix);
       space->constraints().distribute(owned_rho);
@@ -685,9 +917,69 @@ namespace relax
       rho_ss = owned_rho_ss;
       if (with_steady_state)
         compute_potential();
-      std::istringstream state(read_file(prefix + ".fokker_planck"));
-      state >> steps_done >> total_iterations;
       initial_mass = 1;
+    }
+
+    template <int dim>
+    void
+    FokkerPlanckProblem<dim>::add_trust_checks(const Diagnostics *table)
+    {
+      // The bounds, documented in the user guide: negative values beyond
+      // the solves' round-off (cond(A)·ε·max ρ), KL rising by more than its
+      // quadrature's round-off, mass lost beyond the solver tolerance, a
+      // density narrower than a cell.
+      const double kl_bound = 1e-10, mass_bound = 1e-9;
+      const std::string oscillation_advice =
+        "the discretisation oscillates where the cell Péclet number exceeds 1: set "
+        "`stabilisation = upwind` or refine the mesh";
+      TrustReport &trust = context.folder.trust();
+      trust.note("largest cell Peclet number", largest_peclet);
+      trust.note("upwind diffusion fraction", upwind_diffusion);
+      if (adapt_interval > 0)
+        trust.note("largest relative mass correction at an adaptation", largest_mass_correction);
+      double resolution = 0; // the density-weighted Péclet number, its largest
+      if (with_steady_state)
+        {
+          const double largest  = global_max(owned_rho_ss).value;
+          const auto   figures  = evaluate_density(space->dof_handler(), rho_ss, nullptr, *landscape,
+                                                f_at_quadrature, beta, 0, {});
+          trust.at_least("steady state min rho over max rho", global_min(owned_rho_ss).value / largest,
+                         -negative_bound, oscillation_advice);
+          trust.at_least("steady state negative mass", figures.negative_mass, -negative_bound,
+                         oscillation_advice);
+          resolution = density_weighted_peclet(*space, peclet, rho_ss);
+        }
+      if (table != nullptr)
+        {
+          const auto smallest = table->column("min rho"), largest = table->column("max rho");
+          double     lowest_ratio = std::numeric_limits<double>::infinity();
+          for (std::size_t n = 0; n < smallest.size(); ++n)
+            lowest_ratio = std::min(lowest_ratio, smallest[n] / largest[n]);
+          const double lowest_negative = table->smallest("negative mass");
+          const double largest_drift =
+            std::max(std::abs(table->largest("mass drift")), std::abs(table->smallest("mass drift")));
+          trust.at_least("transient lowest min rho over max rho", lowest_ratio, -negative_bound, oscillation_advice);
+          trust.at_least("transient lowest negative mass", lowest_negative, -negative_bound, oscillation_advice);
+          trust.at_most("transient largest mass drift", largest_drift, mass_bound,
+                        "mass must be conserved: lower `linear solver tolerance`");
+          if (with_steady_state)
+            {
+              // The upwind scheme guarantees the nodal KL's decrease; the
+              // Galerkin scheme is judged on the quadrature KL it reports.
+              const std::string column = upwind ? "KL nodal" : "KL";
+              const double      start  = table->column(column).front();
+              trust.at_most("transient largest " + column + " increase",
+                            table->largest_increase(column, adapt_interval > 0 ? "mesh" : ""),
+                            kl_bound * std::max(1.0, start),
+                            "KL(ρ‖ρ_ss) must not increase: set `stabilisation = upwind`, or refine the mesh "
+                            "or shorten the time step");
+            }
+          // Where the transient's density lives now (ρ(0) is the user's
+          // choice; where it went is the discretisation's test).
+          resolution = std::max(resolution, density_weighted_peclet(*space, peclet, rho));
+        }
+      trust.at_most("density-weighted cell Peclet number", resolution, 1.0,
+                    "the density is narrower than a cell (σ < h/(2p)): raise Mesh/refinement or the degree");
     }
 
     template <int dim>
@@ -699,6 +991,11 @@ namespace relax
         {
           space->create(mesh.refinement);
           check_diffusion(*landscape, space->triangulation(), "/Landscape");
+          for (unsigned int cycle = 0; cycle < landscape_cycles; ++cycle)
+            if (space->refine_above(peclet_where_gibbs_mass(*space, *landscape, beta, gibbs_cutoff,
+                                                            cell_peclet_numbers(*space, *landscape, beta)),
+                                    1.0, max_level) == 0)
+              break;
           setup_system();
           if (with_steady_state)
             solve_steady_state();
@@ -716,7 +1013,9 @@ namespace relax
         .set("landscape", landscape_name(context.prm))
         .set("dimension", dim)
         .set("inverse temperature", beta)
-        .set("linear solver", linear_solver.method);
+        .set("linear solver", linear_solver.method)
+        .set("stabilisation", upwind ? "upwind" : "none")
+        .set("stabilisation switched on by the steady state", switched_to_upwind);
 
       if (with_transient)
         {
@@ -728,26 +1027,16 @@ namespace relax
           transient_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - transient_start).count();
           transient_steps = steps_this_run;
+          add_trust_checks(&table);
           stepper.reset(); // its matrix and preconditioner, before the output below
 
           // Along the whole run: the largest one-step increase of KL(ρ‖ρ_ss)
           // (a Lyapunov functional: never positive beyond round-off) and of
           // F_f = E[f] − β⁻¹H (which may increase when D is not isotropic).
-          const auto kl = table.column("KL"), free_energy = table.column("free energy f"),
-                     drift = table.column("mass drift"), smallest = table.column("min rho");
-          double kl_increase = -std::numeric_limits<double>::infinity();
-          double f_increase  = -std::numeric_limits<double>::infinity();
-          for (std::size_t n = 1; n < kl.size(); ++n)
-            {
-              kl_increase = std::max(kl_increase, kl[n] - kl[n - 1]);
-              f_increase  = std::max(f_increase, free_energy[n] - free_energy[n - 1]);
-            }
-          double largest_drift = 0, lowest = std::numeric_limits<double>::max();
-          for (std::size_t n = 0; n < drift.size(); ++n)
-            {
-              largest_drift = std::max(largest_drift, std::abs(drift[n]));
-              lowest        = std::min(lowest, smallest[n]);
-            }
+          const double kl_increase   = table.largest_increase("KL", adapt_interval > 0 ? "mesh" : "");
+          const double f_increase    = table.largest_increase("free energy f");
+          const double largest_drift = std::max(std::abs(table.largest("mass drift")), std::abs(table.smallest("mass drift")));
+          const double lowest        = table.smallest("min rho");
           PETScWrappers::MPI::Vector difference(owned_rho), m_difference(owned_rho);
           difference -= owned_rho_ss;
           if (matrix_free)
@@ -761,6 +1050,9 @@ namespace relax
             .set("lowest min rho", lowest)
             .set("final KL", table.last("KL"))
             .set("largest KL increase", kl_increase)
+            .set("largest nodal KL increase",
+                 upwind && with_steady_state ? table.largest_increase("KL nodal", adapt_interval > 0 ? "mesh" : "") :
+                                               std::numeric_limits<double>::quiet_NaN())
             .set("largest free energy f increase", f_increase)
             .set("final entropy", table.last("entropy"))
             .set("final reference L2 error", table.last("reference L2 error"))
@@ -769,8 +1061,13 @@ namespace relax
                  with_steady_state ? std::sqrt(std::max(0.0, difference * m_difference)) :
                                      std::numeric_limits<double>::quiet_NaN())
             .set("linear iterations", total_iterations);
+          if (adapt_interval > 0)
+            transient.set("mesh adaptations", adaptations)
+              .set("largest relative mass correction at an adaptation", largest_mass_correction);
           summary.set("transient", transient);
         }
+      if (!with_transient)
+        add_trust_checks(nullptr);
       // The matrix-free levels and their coefficients are not needed for
       // the output: they go before its patches are built.
       matrix_free.reset();

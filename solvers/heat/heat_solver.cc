@@ -328,6 +328,10 @@ namespace relax
         .set("mass drift", table.last("mass drift"))
         .set("min u", table.last("min u"))
         .set("L2 error", table.last("L2 error"));
+      // (Already relative to the initial mass.)
+      const double largest_drift = std::max(std::abs(table.largest("mass drift")), std::abs(table.smallest("mass drift")));
+      context.folder.trust().at_most("largest relative mass drift", largest_drift, 1e-9,
+                                     "mass must be conserved: lower `linear solver tolerance`");
       context.folder.finish(summary);
       if (context.folder.is_root())
         std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, " << loop.n_steps()

@@ -1014,12 +1014,12 @@ namespace relax
                     parameters.str());
       const Diagnostics &table = loop.run(*this, context.resume);
 
-      double steepest = 0;
-      for (const double s : table.column("max slope"))
-        steepest = std::max(steepest, s);
-      double above_f = -std::numeric_limits<double>::infinity();
-      for (const double s : table.column("max u - f"))
-        above_f = std::max(above_f, s);
+      const double steepest = std::max(0.0, table.largest("max slope"));
+      const double above_f  = table.largest("max u - f");
+      // u(x, t) = min_y f(y) + |x − y|²/(2t) ≤ f(x) (y = x): a value above f
+      // means the minimisation went wrong somewhere in the run.
+      context.folder.trust().at_most("largest max u - f", above_f, 1e-9,
+                                     "the Hopf–Lax minimisation missed y = x: report this run");
       std::vector<double> argmin;
       for (unsigned int d = 0; d < dim; ++d)
         argmin.push_back(table.last(std::string("argmin u ") + "xyz"[d]));

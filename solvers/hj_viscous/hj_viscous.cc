@@ -226,7 +226,9 @@ namespace relax
       unsigned int                     steps_done     = 0;
       unsigned int                     last_iterations = 0;
       unsigned int                     total_newton    = 0;
-      unsigned int                     capped_nodes    = 0;
+      unsigned int                     capped_nodes    = 0; // v underflowed: 0 ≤ v < 1e-300
+      unsigned int                     negative_nodes  = 0; // v < 0: the heat step oscillated
+      double                           lowest_v        = 0; // v = 1 where f is lowest
       // Wall time of the steps of this process's run (not resumed ones).
       double       step_seconds = 0;
       unsigned int timed_steps  = 0;
@@ -296,15 +298,22 @@ namespace relax
         }
       // u = m − ε log v; v below 1e-300 (f − m > 690ε) has underflowed.
       PETScWrappers::MPI::Vector owned_u = space->owned_vector();
-      unsigned int               capped  = 0;
+      // Negative v is told apart from underflow: it is not a value too
+      // small to represent but a heat step that oscillated.
+      unsigned int               capped = 0, negative = 0;
+      lowest_v = std::numeric_limits<double>::max();
       for (const auto i : space->owned())
         {
           const double v = state(i);
-          capped += v < 1e-300 ? 1 : 0;
+          lowest_v = std::min(lowest_v, v);
+          capped += (v >= 0 && v < 1e-300) ? 1 : 0;
+          negative += v < 0 ? 1 : 0;
           owned_u(i) = f_min - epsilon * std::log(std::max(v, 1e-300));
         }
       owned_u.compress(VectorOperation::insert);
-      capped_nodes = Utilities::MPI::sum(capped, comm);
+      capped_nodes   = Utilities::MPI::sum(capped, comm);
+      lowest_v       = Utilities::MPI::min(lowest_v, comm);
+      negative_nodes = Utilities::MPI::sum(negative, comm);
       u            = owned_u;
     }
 
@@ -591,6 +600,8 @@ namespace relax
                                         std::numeric_limits<double>::quiet_NaN());
         }
       row.emplace_back("capped nodes", double(capped_nodes));
+      row.emplace_back("negative v nodes", double(negative_nodes));
+      row.emplace_back("min v", method == "newton" ? std::numeric_limits<double>::quiet_NaN() : lowest_v);
       row.emplace_back("iterations", double(last_iterations));
       return row;
     }
@@ -706,7 +717,8 @@ namespace relax
         .set("argmin u", final_argmin)
         .set("argmin jumps", jumps)
         .set("probes", probe_list)
-        .set("capped nodes", table.last("capped nodes"))
+        .set("capped nodes", table.largest("capped nodes"))
+        .set("negative v nodes", table.largest("negative v nodes"))
         .set("cells", space->triangulation().n_global_active_cells())
         .set("dofs", space->dof_handler().n_dofs())
         .set("degree", mesh.degree)
@@ -729,6 +741,14 @@ namespace relax
                                   method == "newton" && timed_steps > 0 ?
                                     double(total_newton) / timed_steps : 0.0)
                              .dump());
+      // Over the whole run, not its last step: a node capped early leaves
+      // its error in u for every later time.
+      TrustReport &trust = context.folder.trust();
+      trust.at_most("largest capped nodes in a step", table.largest("capped nodes"), 0,
+                    "v = exp(−(u − min f)/ε) underflowed where f − min f > 690ε: use `method = newton`, "
+                    "a larger ε or a smaller box");
+      trust.at_most("largest negative v nodes in a step", table.largest("negative v nodes"), 0,
+                    "the heat step of Cole–Hopf oscillated (v < 0): refine the mesh or shorten the time step");
       context.folder.finish(summary);
       if (context.folder.is_root())
         std::cout << "  " << space->dof_handler().n_dofs() << " DoFs, " << method << ", ε = " << epsilon

@@ -33,6 +33,15 @@ def run_files(folder):
     return summary, rows, parameters
 
 
+def ou_problem(p):
+    """The OU run's dimension, A, D, β, initial mean and covariance from its
+    effective parameters (quadratic landscape, fokker-planck)."""
+    d = int(p["dimension"])
+    return (d, matrix(p["Landscape/quadratic/A"], d), matrix(p["Landscape/quadratic/D"], d),
+            float(p["fokker-planck/inverse temperature"]), vector(p["fokker-planck/initial mean"], d),
+            matrix(p["fokker-planck/initial covariance"], d))
+
+
 def matrix(text, dim):
     """'a, b; c, d' (or one number s: s I) as a dim x dim array."""
     rows = [[float(x) for x in row.split(",")] for row in text.split(";")]

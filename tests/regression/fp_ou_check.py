@@ -6,15 +6,10 @@ import sys
 
 import numpy as np
 
-from closed_forms import Checks, expm, gaussian_kl, lyapunov, matrix, run_files, vector
+from closed_forms import Checks, expm, gaussian_kl, lyapunov, ou_problem, run_files
 
 summary, rows, p = run_files(sys.argv[1])
-d = int(p["dimension"])
-A = matrix(p["Landscape/quadratic/A"], d)
-D = matrix(p["Landscape/quadratic/D"], d)
-beta = float(p["fokker-planck/inverse temperature"])
-m0 = vector(p["fokker-planck/initial mean"], d)
-C0 = matrix(p["fokker-planck/initial covariance"], d)
+d, A, D, beta, m0, C0 = ou_problem(p)
 check = Checks()
 check.true("AD != DA", np.linalg.norm(A @ D - D @ A) > 1e-3, "(the anisotropic case)")
 
