@@ -303,8 +303,10 @@ namespace relax
     space.constraints().distribute(owned_rho_ss);
     const double total = space.integrals() * owned_rho_ss;
     if (!(std::isfinite(total) && total > 0))
-      throw std::runtime_error("the steady-state solve gave a density of mass " +
-                               std::to_string(total));
+      throw std::runtime_error("the steady-state solve gave a density of mass " + std::to_string(total) +
+                               ": the discretisation oscillates (try `stabilisation = upwind`), or at "
+                               "this β the wells of the landscape exchange mass at rates below round-off "
+                               "(metastable), so no linear solve can weigh them");
     owned_rho_ss /= total;
     return iterations;
   }

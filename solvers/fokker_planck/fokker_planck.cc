@@ -313,6 +313,10 @@ namespace relax
       add_trust_checks(const Diagnostics *table);
       void
       adapt_transient_mesh();
+      /// ∫|ρ_ss − e^{−βf}/Z| when D = I and the drift is −∇f (then that is
+      /// the exact ρ_ss); NaN otherwise.
+      double
+      gibbs_l1_distance() const;
       /// min ρ ≥ −negative_bound·max ρ and ∫min(ρ, 0) ≥ −negative_bound.
       bool
       within_positivity_bounds(const PETScWrappers::MPI::Vector &owned_density) const;
@@ -549,13 +553,24 @@ namespace relax
     FokkerPlanckProblem<dim>::solve_steady_state()
     {
       const auto start = std::chrono::steady_clock::now();
-      total_iterations +=
-        matrix_free ? matrix_free->steady_state(owned_rho_ss) :
-                      solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
       // `automatic`: the Galerkin ρ_ss is kept unless it is negative beyond
-      // the trust bounds; then the upwind scheme, for the rest of the run.
-      if (!scheme_fixed && stabilisation == Stabilisation::automatic && !upwind && !matrix_free &&
-          !within_positivity_bounds(owned_rho_ss))
+      // the trust bounds, or so oscillating that its mass is not positive
+      // (the solve throws); then the upwind scheme, for the rest of the run.
+      const bool may_switch = !scheme_fixed && stabilisation == Stabilisation::automatic && !upwind && !matrix_free;
+      bool       rejected   = false;
+      try
+        {
+          total_iterations +=
+            matrix_free ? matrix_free->steady_state(owned_rho_ss) :
+                          solve_fokker_planck_steady_state(*space, *landscape, fp_operator, linear_solver, owned_rho_ss);
+        }
+      catch (const std::runtime_error &)
+        {
+          if (!may_switch)
+            throw;
+          rejected = true;
+        }
+      if (may_switch && (rejected || !within_positivity_bounds(owned_rho_ss)))
         {
           upwind             = true;
           switched_to_upwind = true;
@@ -566,6 +581,54 @@ namespace relax
       rho_ss = owned_rho_ss;
       steady_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       compute_potential();
+    }
+
+    template <int dim>
+    double
+    FokkerPlanckProblem<dim>::gibbs_l1_distance() const
+    {
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      if (!landscape->drift_is_gradient())
+        return nan;
+      const QGauss<dim>   quadrature(space->fe().degree + 2);
+      FEValues<dim>       fe_values(space->fe(), quadrature,
+                              update_values | update_quadrature_points | update_JxW_values);
+      std::vector<double> values(quadrature.size());
+      // Three passes over the same points: min f, then Z, then the distance
+      // (e^{−β(f − min f)} never underflows where the mass is).
+      double f_min = std::numeric_limits<double>::max();
+      bool   identity = true;
+      for (const auto &cell : space->dof_handler().active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            for (const unsigned int q : fe_values.quadrature_point_indices())
+              {
+                const Point<dim> &x = fe_values.quadrature_point(q);
+                f_min               = std::min(f_min, landscape->value(x));
+                identity            = identity && (landscape->diffusion(x) - unit_symmetric_tensor<dim>()).norm() == 0;
+              }
+          }
+      f_min = Utilities::MPI::min(f_min, comm);
+      if (Utilities::MPI::min(identity ? 1 : 0, comm) == 0)
+        return nan;
+      // Z = ∫e^{−β(f − min f)}, then ∫|ρ_ss − e^{−β(f − min f)}/Z|.
+      const auto integrate = [&](const double z) {
+        double sum = 0;
+        for (const auto &cell : space->dof_handler().active_cell_iterators())
+          if (cell->is_locally_owned())
+            {
+              fe_values.reinit(cell);
+              fe_values.get_function_values(rho_ss, values);
+              for (const unsigned int q : fe_values.quadrature_point_indices())
+                {
+                  const double gibbs = std::exp(-beta * (landscape->value(fe_values.quadrature_point(q)) - f_min));
+                  sum += (z == 0 ? gibbs : std::abs(values[q] - gibbs / z)) * fe_values.JxW(q);
+                }
+            }
+        return Utilities::MPI::sum(sum, comm);
+      };
+      return integrate(integrate(0));
     }
 
     template <int dim>
@@ -948,6 +1011,16 @@ namespace relax
           trust.at_least("steady state negative mass", figures.negative_mass, -negative_bound,
                          oscillation_advice);
           resolution = density_weighted_peclet(*space, peclet, rho_ss);
+          // With D = I and a gradient drift the exact ρ_ss is e^{−βf}/Z:
+          // far from it, the solve could not weigh the wells of f
+          // (metastable at this β: they exchange mass at rates below
+          // round-off), or the mesh is far from resolving them.
+          const double gibbs_distance = gibbs_l1_distance();
+          if (!std::isnan(gibbs_distance))
+            trust.at_most("steady state L1 distance to e^(-beta f)/Z", gibbs_distance, 0.1,
+                          "with D = I and b = −∇f, ρ_ss is e^{−βf}/Z: at this β the wells of f exchange mass "
+                          "at rates below round-off (metastable), so no linear solve can weigh them; "
+                          "or the mesh is far from resolving them");
         }
       if (table != nullptr)
         {
